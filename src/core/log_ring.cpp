@@ -32,8 +32,9 @@ void LogRing::Install() {
   if (installed_) return;
   installed_ = true;
   gst_debug_add_log_function(&LogRing::OnLog, this, nullptr);
-  // INFO of the haze categories must reach the hook even when GST_DEBUG is unset.
-  gst_debug_set_threshold_for_name("haze*", GST_LEVEL_INFO);
+  // INFO of the haze categories must reach the hook; an explicit GST_DEBUG for haze* wins.
+  const char* env = g_getenv("GST_DEBUG");
+  if (!env || !std::strstr(env, "haze")) gst_debug_set_threshold_for_name("haze*", GST_LEVEL_INFO);
 }
 
 void LogRing::OnLog(GstDebugCategory* category, GstDebugLevel level, const gchar* file,

@@ -57,7 +57,17 @@ class Writer {
     }
     os_ << ' ' << value << '\n';
   }
-  void Sample(const char* name, double value) { os_ << name << ' ' << value << '\n'; }
+  void SampleReal(const char* name, const std::vector<std::pair<const char*, std::string>>& labels,
+                  double value) {
+    os_ << name;
+    if (!labels.empty()) {
+      os_ << '{';
+      for (size_t i = 0; i < labels.size(); ++i)
+        os_ << (i ? "," : "") << labels[i].first << "=\"" << Escape(labels[i].second) << '"';
+      os_ << '}';
+    }
+    os_ << ' ' << value << '\n';
+  }
   std::string str() const { return os_.str(); }
 
  private:
@@ -86,11 +96,11 @@ void WriteMist(Writer& w, const MetricsInput& in, const Totals& t) {
   w.Sample("mist_logs", {}, static_cast<int64_t>(in.logs));
   w.Family("mist_cpu", "gauge", "Total CPU usage in tenths of percent.");
   w.Sample("mist_cpu", {}, in.cpu_tenths);
-  w.Family("mist_mem_total", "gauge", "Total memory available in KiB.");
+  w.Family("mist_mem_total", "untyped", "Total memory available in KiB.");
   w.Sample("mist_mem_total", {}, in.mem_total_kib);
   w.Family("mist_mem_used", "gauge", "Total memory in use in KiB.");
   w.Sample("mist_mem_used", {}, in.mem_used_kib);
-  w.Family("mist_shm_total", "gauge", "Total shared memory available in KiB (always 0 in Haze).");
+  w.Family("mist_shm_total", "untyped", "Total shared memory available in KiB (always 0 in Haze).");
   w.Sample("mist_shm_total", {}, 0);
   w.Family("mist_shm_used", "gauge", "Total shared memory in use in KiB (always 0 in Haze).");
   w.Sample("mist_shm_used", {}, 0);
@@ -154,8 +164,9 @@ void WriteTriggers(Writer& w, const MetricsInput& in) {
 void WriteHaze(Writer& w, const MetricsInput& in) {
   w.Family("haze_streams_configured", "gauge", "Configured streams.");
   w.Sample("haze_streams_configured", {}, static_cast<int64_t>(in.configured_streams));
-  w.Family("haze_stream_buffer_window_ms", "gauge", "DVR buffer window per stream in ms.");
-  for (const auto& [n, m] : in.media) w.Sample("haze_stream_buffer_window_ms", {{"stream", n}}, m.stats.window_ns / 1000000);
+  w.Family("haze_stream_buffer_window_seconds", "gauge", "DVR buffer window per stream.");
+  for (const auto& [n, m] : in.media)
+    w.SampleReal("haze_stream_buffer_window_seconds", {{"stream", n}}, static_cast<double>(m.stats.window_ns) / 1e9);
   w.Family("haze_stream_track_bytes_per_second", "gauge", "Bit rate per track in bytes per second.");
   for (const auto& [n, m] : in.media)
     for (const auto& t : m.tracks)
