@@ -60,9 +60,11 @@ bool IsSyncPoint(MuxFormat format, const uint8_t* d, size_t size, bool has_video
                  uint32_t video_track_id) {
   switch (format) {
     case MuxFormat::kFlv:
-      if (size < 12) return false;
-      if (!has_video) return d[0] == 8;
-      return d[0] == 9 && (d[11] >> 4) == 1;
+      // A tag header is 11 bytes; byte 11 holds the codec flags, byte 12 the packet type
+      // (0 = sequence header, which belongs to the stream header, 1 = media).
+      if (size < 13) return false;
+      if (!has_video) return d[0] == 8 && d[12] == 1;
+      return d[0] == 9 && (d[11] >> 4) == 1 && d[12] == 1;
     case MuxFormat::kTs:
       // A packet that starts a PES with the random access indicator set.
       for (size_t off = 0; off + 188 <= size; off += 188) {
