@@ -1,5 +1,7 @@
 #include "http/http_server.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -20,6 +22,8 @@ void InitAccessLog() {
     g_once_init_leave(&once, 1);
   }
 }
+
+constexpr int kListenBacklog = 1024;
 
 bool EndsWith(const std::string& s, const char* suffix) {
   size_t n = std::strlen(suffix);
@@ -167,6 +171,12 @@ Result<uint16_t> HttpServer::Listen(GMainContext* context, const std::string& if
     g_error_free(err);
     return e;
   }
+  // GSocket's default backlog (10) drops SYNs when hundreds of players connect at once.
+  GSList* sockets = soup_server_get_listeners(server_.get());
+  for (GSList* l = sockets; l; l = l->next) {
+    listen(g_socket_get_fd(G_SOCKET(l->data)), kListenBacklog);  // Linux applies it again
+  }
+  g_slist_free(sockets);
   uint16_t bound = port;
   GSList* uris = soup_server_get_uris(server_.get());
   if (uris) bound = static_cast<uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));

@@ -26,14 +26,15 @@ inline GstElement* TrackBin(const std::string& desc, const char* pad_name, GstEl
 }
 
 // H.264 (600 kbps, GOP 1 s) + AAC, or VP8 + Opus with |vpx|.
-inline GstElement* MakeTestSource(const http::MuxOptions&, bool vpx) {
+inline GstElement* MakeTestSource(const http::MuxOptions&, bool vpx, const char* pattern = "ball") {
   GstElement* bin = gst_bin_new(nullptr);
   std::string video =
-      "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=25/1 ! ";
+      std::string("videotestsrc is-live=true pattern=") + pattern +
+      " ! video/x-raw,width=320,height=240,framerate=25/1 ! ";
   video += vpx ? "vp8enc deadline=1 keyframe-max-dist=25 target-bitrate=600000"
-               : "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=600 ! h264parse";
+               : "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=500 ! h264parse";
   std::string audio = "audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=48000,channels=2 ! ";
-  audio += vpx ? "opusenc" : "avenc_aac ! aacparse";
+  audio += vpx ? "opusenc" : "avenc_aac bitrate=96000 ! aacparse";
   TrackBin(video, "src_0", bin);
   TrackBin(audio, "src_1", bin);
   return bin;

@@ -85,7 +85,18 @@ bool IsSyncPoint(MuxFormat format, const uint8_t* d, size_t size, bool has_video
   return false;
 }
 
-ChunkRing::ChunkRing(size_t max_bytes) : max_bytes_(max_bytes) {}
+ChunkRing::ChunkRing(size_t max_bytes, bool chunked_framing)
+    : max_bytes_(max_bytes), framing_(chunked_framing) {}
+
+GBytes* ChunkRing::Frame(const std::string& data) const {
+  if (!framing_) return g_bytes_new(data.data(), data.size());
+  char head[20];
+  int n = g_snprintf(head, sizeof head, "%zx\r\n", data.size());
+  std::string framed;
+  framed.reserve(data.size() + static_cast<size_t>(n) + 2);
+  framed.append(head, static_cast<size_t>(n)).append(data).append("\r\n");
+  return g_bytes_new(framed.data(), framed.size());
+}
 
 ChunkRing::~ChunkRing() {
   if (header_) g_bytes_unref(header_);
@@ -98,7 +109,10 @@ void ChunkRing::Append(const uint8_t* data, size_t size, bool sync) {
     pending_header_.append(reinterpret_cast<const char*>(data), size);
     return;
   }
-  if (!header_ && sync) header_ = g_bytes_new(pending_header_.data(), pending_header_.size());
+  if (!header_ && sync) {
+    header_ = pending_header_.empty() ? g_bytes_new(nullptr, 0) : Frame(pending_header_);
+    pending_header_.clear();
+  }
   if (sync || open_.size() >= coalesce_bytes_) Seal();
   if (open_.empty()) open_sync_ = sync;
   open_.append(reinterpret_cast<const char*>(data), size);
@@ -107,10 +121,10 @@ void ChunkRing::Append(const uint8_t* data, size_t size, bool sync) {
 void ChunkRing::Seal() {
   if (open_.empty()) return;
   Chunk c;
-  c.bytes = g_bytes_new(open_.data(), open_.size());
+  c.bytes = Frame(open_);
   c.sync = open_sync_;
   c.seq = end_seq();
-  bytes_ += open_.size();
+  bytes_ += g_bytes_get_size(c.bytes);
   if (c.sync) newest_sync_ = c.seq;
   chunks_.push_back(c);
   open_.clear();

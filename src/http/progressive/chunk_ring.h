@@ -28,7 +28,9 @@ struct Chunk {
 
 class ChunkRing {
  public:
-  explicit ChunkRing(size_t max_bytes = 4 << 20);
+  // With |chunked_framing| every chunk and the header are stored as HTTP/1.1 chunks
+  // ("<hex size>\r\n" data "\r\n"), so viewers send them with one writev and no copy.
+  explicit ChunkRing(size_t max_bytes = 4 << 20, bool chunked_framing = false);
   ~ChunkRing();
   ChunkRing(const ChunkRing&) = delete;
   ChunkRing& operator=(const ChunkRing&) = delete;
@@ -50,7 +52,9 @@ class ChunkRing {
 
  private:
   void Trim();
+  GBytes* Frame(const std::string& data) const;
   size_t max_bytes_;
+  bool framing_ = false;
   size_t coalesce_bytes_ = 64 * 1024;
   std::string pending_header_;
   GBytes* header_ = nullptr;

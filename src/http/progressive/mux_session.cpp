@@ -48,7 +48,7 @@ const char* FormatMime(MuxFormat format) {
 
 namespace {
 
-constexpr guint kFlushMs = 50;
+constexpr guint kFlushMs = 100;
 
 void SetIfExists(GObject* obj, const char* prop, const char* value) {
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(obj), prop))
@@ -119,7 +119,7 @@ GstElement* MakeDtscSource(const MuxOptions& options) {
 
 MuxSession::MuxSession(MuxOptions options, SourceFactory factory, GMainContext* context)
     : options_(std::move(options)), factory_(std::move(factory)), context_(context),
-      shared_(std::make_shared<Shared>()) {
+      ring_(4 << 20, true), shared_(std::make_shared<Shared>()) {
   shared_->session = this;
   shared_->context = context;
 }

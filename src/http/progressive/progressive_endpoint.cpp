@@ -1,6 +1,7 @@
 #include "http/progressive/progressive_endpoint.h"
 
 #include <algorithm>
+#include <deque>
 #include <vector>
 
 #include "base/log.h"
@@ -13,8 +14,9 @@ namespace haze::http {
 
 namespace {
 
-constexpr size_t kMaxQueuedBytes = 1 << 20;  // unsent bytes before a viewer counts as behind
-constexpr int64_t kMaxBehindUs = 10 * G_USEC_PER_SEC;  // behind this long: disconnected
+constexpr int64_t kSkipAfterUs = 2 * G_USEC_PER_SEC;   // blocked this long: skip ahead
+constexpr int64_t kMaxBehindUs = 10 * G_USEC_PER_SEC;  // blocked this long: disconnected
+constexpr size_t kMaxVectors = 64;
 
 const char* ConnectorFor(MuxFormat f) {
   switch (f) {
@@ -38,16 +40,28 @@ int64_t QueryMs(const Request& r, const char* key) {
 struct ProgressiveEndpoint::Viewer {
   ProgressiveEndpoint* owner = nullptr;
   uint64_t id = 0;
-  GRef<SoupServerMessage> msg;
+  GRef<SoupServerMessage> msg;  // until the connection is taken over
+  GRef<GIOStream> stream;       // after: the raw connection
+  GRef<GSocket> socket_ref;
+  GSocket* socket = nullptr;    // socket_ref.get()
   MuxOptions options;
   std::string client_ip, url;
   std::unique_ptr<core::PlaySession> play;
   std::string key;  // attached session
   bool started = false;
-  uint64_t next = 0;
-  size_t queued = 0;
-  int64_t behind_since_us = 0;
-  gulong wrote_id = 0, finished_id = 0;
+  uint64_t next = 0;             // next ring chunk to send
+  std::deque<GBytes*> pending;   // owned: response head, header, a partly sent chunk
+  size_t pending_offset = 0;     // bytes of pending.front() already sent
+  GSource* out_watch = nullptr;  // waiting for the socket to drain
+  int64_t blocked_since_us = 0;
+  gulong finished_id = 0;
+  ~Viewer() {
+    for (GBytes* b : pending) g_bytes_unref(b);
+    if (out_watch) {
+      g_source_destroy(out_watch);
+      g_source_unref(out_watch);
+    }
+  }
 };
 
 struct ProgressiveEndpoint::Session {
@@ -166,14 +180,24 @@ void ProgressiveEndpoint::Attach(Viewer* v) {
   }
   s->viewers.push_back(v->id);
   v->key = key;
+  // Take the connection over from libsoup: the response is written by Pump().
   SoupServerMessage* msg = v->msg.get();
-  SoupMessageHeaders* h = soup_server_message_get_response_headers(msg);
-  soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
-  soup_message_headers_replace(h, "Content-Type", FormatMime(v->options.format));
-  soup_message_headers_replace(h, "Cache-Control", "no-cache, no-store");
-  soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
-  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-  v->wrote_id = g_signal_connect(msg, "wrote-body-data", G_CALLBACK(&OnWrote), v);
+  g_signal_handler_disconnect(msg, v->finished_id);
+  v->finished_id = 0;
+  // libsoup hands back a wrapper stream; the response goes straight to the socket underneath.
+  v->socket_ref = GRef<GSocket>::Borrow(soup_server_message_get_socket(msg));
+  v->stream = GRef<GIOStream>::Adopt(soup_server_message_steal_connection(msg));
+  v->msg.Reset();
+  if (!v->stream || !v->socket_ref) {
+    Remove(v->id, false);
+    return;
+  }
+  v->socket = v->socket_ref.get();
+  g_socket_set_blocking(v->socket, FALSE);
+  std::string head = std::string("HTTP/1.1 200 OK\r\nContent-Type: ") + FormatMime(v->options.format) +
+                     "\r\nAccess-Control-Allow-Origin: *\r\nCache-Control: no-cache, no-store\r\n"
+                     "Transfer-Encoding: chunked\r\nConnection: close\r\nServer: Haze\r\n\r\n";
+  v->pending.push_back(g_bytes_new(head.data(), head.size()));
   Feed(v, s);
 }
 
@@ -189,47 +213,121 @@ void ProgressiveEndpoint::OnData(const std::string& key) {
 }
 
 void ProgressiveEndpoint::Feed(Viewer* v, Session* s) {
+  if (!v->socket) return;
   ChunkRing& ring = s->mux->ring();
   if (!ring.ready()) return;
-  SoupMessageBody* body = soup_server_message_get_response_body(v->msg.get());
-  bool appended = false;
   if (!v->started) {
     v->started = true;
     v->next = *ring.newest_sync();
-    if (GBytes* header = ring.header(); header && g_bytes_get_size(header) > 0) {
-      soup_message_body_append_bytes(body, header);
-      v->queued += g_bytes_get_size(header);
-      appended = true;
-    }
+    if (GBytes* header = ring.header(); header && g_bytes_get_size(header) > 0)
+      v->pending.push_back(g_bytes_ref(header));
   }
-  if (v->queued > kMaxQueuedBytes) {
-    int64_t now = g_get_monotonic_time();
-    if (!v->behind_since_us) v->behind_since_us = now;
-    if (now - v->behind_since_us > kMaxBehindUs) {
+  if (v->out_watch) {
+    // Still waiting for its socket: never buffer more for it.
+    if (g_get_monotonic_time() - v->blocked_since_us > kMaxBehindUs) {
       ++drops_;
       GST_INFO("progressive viewer %" G_GUINT64_FORMAT " too slow, disconnected", v->id);
       Remove(v->id, true);
     }
     return;
   }
-  if (v->behind_since_us || v->next < ring.first_seq()) {
-    // Caught up with its socket (or fell out of the ring): continue at the newest keyframe.
-    v->behind_since_us = 0;
-    if (v->next != *ring.newest_sync()) ++skips_;
-    v->next = std::max(v->next, *ring.newest_sync());
-  }
-  for (const Chunk* c; (c = ring.Get(v->next)); ++v->next) {
-    soup_message_body_append_bytes(body, c->bytes);
-    v->queued += g_bytes_get_size(c->bytes);
-    appended = true;
-  }
-  if (appended) soup_server_message_unpause(v->msg.get());
+  Pump(v, s);
 }
 
-void ProgressiveEndpoint::OnWrote(SoupServerMessage*, guint size, gpointer data) noexcept {
+bool ProgressiveEndpoint::Pump(Viewer* v, Session* s) {
+  ChunkRing& ring = s->mux->ring();
+  if (v->next < ring.first_seq() && v->pending.empty()) {  // fell out of the ring
+    v->next = *ring.newest_sync();
+    ++skips_;
+  }
+  GOutputVector vec[kMaxVectors];
+  size_t n = 0;
+  for (size_t i = 0; i < v->pending.size() && n < kMaxVectors; ++i) {
+    gsize size = 0;
+    const char* data = static_cast<const char*>(g_bytes_get_data(v->pending[i], &size));
+    size_t skip = i == 0 ? v->pending_offset : 0;
+    vec[n++] = {data + skip, size - skip};
+  }
+  size_t from_pending = n;
+  uint64_t seq = v->next;
+  for (const Chunk* c; n < kMaxVectors && (c = ring.Get(seq)); ++seq) {
+    gsize size = 0;
+    vec[n++] = {g_bytes_get_data(c->bytes, &size), size};
+  }
+  if (n == 0) return true;
+  GError* err = nullptr;
+  gssize sent = g_socket_send_message(v->socket, nullptr, vec, static_cast<gint>(n), nullptr, 0,
+                                      0, nullptr, &err);
+  if (sent < 0) {
+    bool would_block = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+    g_error_free(err);
+    if (!would_block) {  // the player went away
+      Remove(v->id, false);
+      return false;
+    }
+    sent = 0;
+  }
+  if (v->play && sent > 0) v->play->AddBytesOut(static_cast<uint64_t>(sent));
+  // Consume what went out: pending entries first, then ring chunks.
+  size_t left = static_cast<size_t>(sent);
+  size_t i = 0;
+  for (; i < n && left >= vec[i].size; ++i) left -= vec[i].size;
+  size_t done_pending = std::min(i, from_pending);
+  for (size_t k = 0; k < done_pending; ++k) {
+    g_bytes_unref(v->pending.front());
+    v->pending.pop_front();
+    v->pending_offset = 0;
+  }
+  if (i > from_pending) v->next += i - from_pending;
+  if (i == n) {
+    v->blocked_since_us = 0;
+    return true;
+  }
+  if (i >= from_pending) {
+    // A ring chunk went out in part: keep a ref so trimming cannot take it away.
+    const Chunk* c = ring.Get(v->next);
+    v->pending.push_back(g_bytes_ref(c->bytes));
+    v->pending_offset = left;
+    ++v->next;
+  } else {
+    v->pending_offset += left;
+  }
+  if (!v->blocked_since_us) v->blocked_since_us = g_get_monotonic_time();
+  WaitWritable(v);
+  return true;
+}
+
+void ProgressiveEndpoint::WaitWritable(Viewer* v) {
+  if (v->out_watch) return;
+  v->out_watch = g_socket_create_source(v->socket, G_IO_OUT, nullptr);
+  g_source_set_callback(v->out_watch,
+                        reinterpret_cast<GSourceFunc>(+[](GSocket* s, GIOCondition c, gpointer d) {
+                          return OnWritable(s, c, d);
+                        }),
+                        v, nullptr);
+  g_source_attach(v->out_watch, g_main_context_get_thread_default());
+}
+
+gboolean ProgressiveEndpoint::OnWritable(GSocket*, GIOCondition, gpointer data) noexcept {
   auto* v = static_cast<Viewer*>(data);
-  v->queued = v->queued > size ? v->queued - size : 0;
-  if (v->play) v->play->AddBytesOut(size);
+  ProgressiveEndpoint* self = v->owner;
+  g_source_unref(v->out_watch);  // returning G_SOURCE_REMOVE destroys it
+  v->out_watch = nullptr;
+  auto s = self->sessions_.find(v->key);
+  if (s == self->sessions_.end()) return G_SOURCE_REMOVE;
+  ChunkRing& ring = s->second->mux->ring();
+  bool was_behind =
+      v->blocked_since_us && g_get_monotonic_time() - v->blocked_since_us > kSkipAfterUs;
+  if (!self->Pump(v, s->second.get())) return G_SOURCE_REMOVE;
+  // A viewer that was stuck for a while continues at the newest keyframe once its partly sent
+  // chunk is out, instead of replaying everything it missed.
+  if (was_behind && v->pending.empty() && !v->out_watch && ring.newest_sync() &&
+      v->next < *ring.newest_sync()) {
+    v->next = *ring.newest_sync();
+    ++self->skips_;
+    self->Pump(v, s->second.get());
+  }
+  return G_SOURCE_REMOVE;
 }
 
 void ProgressiveEndpoint::OnFinished(SoupServerMessage*, gpointer data) noexcept {
@@ -239,6 +337,10 @@ void ProgressiveEndpoint::OnFinished(SoupServerMessage*, gpointer data) noexcept
 
 void ProgressiveEndpoint::Fail(Viewer* v, guint status, const std::string& reason) {
   SoupServerMessage* msg = v->msg.get();
+  if (!msg) {
+    Remove(v->id, true);
+    return;
+  }
   RespondText(msg, status, reason + "\n");
   soup_server_message_unpause(msg);
   Remove(v->id, false);
@@ -252,10 +354,12 @@ void ProgressiveEndpoint::EndSession(const std::string& key, const std::string& 
   for (uint64_t id : ids) {
     auto v = viewers_.find(id);
     if (v == viewers_.end()) continue;
-    SoupServerMessage* msg = v->second->msg.get();
-    soup_message_body_complete(soup_server_message_get_response_body(msg));
-    soup_server_message_unpause(msg);
-    Remove(id, false);
+    Viewer* viewer = v->second.get();
+    if (viewer->socket && !viewer->out_watch) {
+      // Best effort: the last-chunk marker ends the response cleanly.
+      g_socket_send(viewer->socket, "0\r\n\r\n", 5, nullptr, nullptr);
+    }
+    Remove(id, true);
   }
   auto again = sessions_.find(key);
   if (again != sessions_.end()) {
@@ -272,11 +376,11 @@ void ProgressiveEndpoint::Remove(uint64_t id, bool close_socket) {
   if (it == viewers_.end()) return;
   std::unique_ptr<Viewer> v = std::move(it->second);
   viewers_.erase(it);
-  if (v->wrote_id) g_signal_handler_disconnect(v->msg.get(), v->wrote_id);
-  if (v->finished_id) g_signal_handler_disconnect(v->msg.get(), v->finished_id);
-  if (close_socket)
-    if (GSocket* sock = soup_server_message_get_socket(v->msg.get()))
-      g_socket_shutdown(sock, TRUE, TRUE, nullptr);
+  if (v->msg && v->finished_id) g_signal_handler_disconnect(v->msg.get(), v->finished_id);
+  if (v->stream) {
+    if (close_socket && v->socket) g_socket_shutdown(v->socket, TRUE, TRUE, nullptr);
+    g_io_stream_close(v->stream.get(), nullptr, nullptr);
+  }
   auto s = sessions_.find(v->key);
   if (s != sessions_.end()) {
     std::erase(s->second->viewers, id);
@@ -306,9 +410,11 @@ void ProgressiveEndpoint::ScheduleLinger(const std::string& key) {
 void ProgressiveEndpoint::Shutdown() {
   while (!viewers_.empty()) {
     Viewer* v = viewers_.begin()->second.get();
-    soup_message_body_complete(soup_server_message_get_response_body(v->msg.get()));
-    soup_server_message_unpause(v->msg.get());
-    Remove(v->id, false);
+    if (v->msg) {
+      RespondText(v->msg.get(), SOUP_STATUS_SERVICE_UNAVAILABLE, "shutting down\n");
+      soup_server_message_unpause(v->msg.get());
+    }
+    Remove(v->id, true);
   }
   for (auto& [key, s] : sessions_) {
     if (s->linger) {

@@ -1,7 +1,9 @@
 // ProgressiveEndpoint: /STREAM.flv .ts .mkv .webm .mp4 on the HTTP port. Each viewer opens a
 // PlaySession (counts as a viewer, starts on-demand streams), waits briefly for the stream, then
 // joins the shared MuxSession of its (stream, format, selection): header first, then chunks from
-// the newest sync point. A viewer whose socket falls behind skips to the newest sync point or is
+// the newest sync point. Once attached, the connection is taken over from libsoup and the shared,
+// pre-framed HTTP chunks are written with one non-blocking sendmsg per flush (no per-viewer copy
+// or queue: a viewer is a ring position plus at most one partly sent chunk). A viewer whose socket falls behind skips to the newest sync point or is
 // disconnected; it never holds back the muxer or other viewers. A MuxSession stops shortly after
 // its last viewer leaves. Thread: main GMainContext.
 #pragma once
@@ -49,10 +51,13 @@ class ProgressiveEndpoint {
   void OnData(const std::string& key);
   void EndSession(const std::string& key, const std::string& reason);
   void Feed(Viewer* v, Session* s);
+  // Writes what the viewer may send now (one sendmsg); false when the viewer was removed.
+  bool Pump(Viewer* v, Session* s);
+  void WaitWritable(Viewer* v);
+  static gboolean OnWritable(GSocket*, GIOCondition, gpointer viewer) noexcept;
   void Fail(Viewer* v, guint status, const std::string& reason);
   void Remove(uint64_t viewer_id, bool close_socket);
   void ScheduleLinger(const std::string& key);
-  static void OnWrote(SoupServerMessage*, guint size, gpointer viewer) noexcept;
   static void OnFinished(SoupServerMessage*, gpointer viewer) noexcept;
 
   StreamBackend& streams_;
