@@ -108,6 +108,7 @@ struct BufferStats {
   uint64_t fragments = 0;      // fragments in the window
   uint64_t dropped = 0;        // out-of-order frames refused (all tracks)
   int64_t last_ts = kNone;     // newest media time (ns)
+  int writers = 0;             // attached writers
 };
 
 // Where a new reader starts.

@@ -212,6 +212,7 @@ BufferStats LiveBuffer::Stats() const {
   s.fragments = d.fragments.size();
   s.dropped = d.dropped;
   s.last_ts = d.last_ts;
+  s.writers = d.writers;
   return s;
 }
 
