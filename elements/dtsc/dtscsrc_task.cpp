@@ -2,6 +2,7 @@
 // Reader on its GstTask. Thread: the task, and state changes (which stop the task first).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "dtsc/dtscsrc_private.h"
 #include "dtsc/track_selector.h"
@@ -141,6 +142,10 @@ int64_t NowRunning(HazeDtscSrc* self) {
   return std::max<int64_t>(now, 0);
 }
 
+int64_t BaseTime(HazeDtscSrc* self) {
+  return static_cast<int64_t>(gst_element_get_base_time(GST_ELEMENT(self)));
+}
+
 // Maps the first frame: the newest frame of the buffer (live) or the first frame (positioned
 // start) lands on the running time "now"; the older backlog lands before it, clamped at 0.
 void Anchor(HazeDtscSrc* self, const Frame& frame) {
@@ -151,8 +156,18 @@ void Anchor(HazeDtscSrc* self, const Frame& frame) {
     live = self->priv->settings.start < 0;
   }
   st.first_media = frame.dts;
+  const int64_t now = NowRunning(self);
   const int64_t live_ref = live ? std::max(st.buffer->Stats().last_ts, frame.dts) : frame.dts;
-  const int64_t r0 = std::max<int64_t>(0, NowRunning(self) - (live_ref - frame.dts));
+  int64_t r0 = now - (live_ref - frame.dts);
+  if (live) {
+    // Live writers map media time to their clock (media = clock - epoch). With the same system
+    // clock here, media time m ran at running time epoch + m - base: use that exact mapping
+    // (no added latency) unless the clocks clearly differ.
+    const int64_t epoch = st.buffer->Epoch(kNone);
+    const int64_t exact = epoch == kNone ? kNone : epoch + frame.dts - BaseTime(self);
+    if (exact != kNone && std::llabs(exact - r0) < 2 * GST_SECOND) r0 = exact;
+  }
+  r0 = std::max<int64_t>(0, r0);
   gst_segment_init(&st.segment, GST_FORMAT_TIME);
   if (r0 <= kTsOffset) {
     st.segment.start = static_cast<guint64>(kTsOffset - r0);
