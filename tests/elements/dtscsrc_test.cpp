@@ -186,6 +186,27 @@ TEST(DtscSrc, ClipWithStartAndStop) {
   EXPECT_EQ(frames, 51);  // 2000 .. 4000 ms
 }
 
+TEST(DtscSrc, StartAtAUnixTimeInsideTheWindow) {
+  Stream s("src_unix");
+  s.Run(6000);
+  const int64_t unix_start = s.buffer->Stats().unix_offset_ms + 3200;
+  SrcPipeline p("stream=" + s.name + " audio=none realtime=false start=" +
+                std::to_string(unix_start));
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  GstSample* v = p.Pull("src_0");
+  ASSERT_TRUE(v);
+  // The keyframe at 3000 ms comes first: 3 keyframes (0, 1000, 2000) were skipped.
+  GstBuffer* b = gst_sample_get_buffer(v);
+  EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
+  int frames = 1;
+  gst_sample_unref(v);
+  while (GstSample* n = p.Pull("src_0", 300)) {
+    frames++;
+    gst_sample_unref(n);
+  }
+  EXPECT_EQ(frames, 75);  // 3000 .. 5960 ms
+}
+
 TEST(DtscSrc, OneProcessDemoPipeline) {
   const std::string name = UniqueName("demo");
   const std::string launch =
