@@ -437,3 +437,28 @@ TEST(LiveBuffer, HundredThreadedReadersGetEveryFrame) {
 
 }  // namespace
 }  // namespace haze::dtsc
+
+namespace haze::dtsc {
+namespace {
+
+TEST(LiveBuffer, AllTracksReaderPicksUpLaterTracks) {
+  auto b = std::make_shared<LiveBuffer>("later");
+  auto r = b->NewReader();  // before any writer
+  EXPECT_TRUE(r->tracks().empty());
+  Writer w(b);
+  w.Run(200);
+  int video = 0, audio = 0;
+  while (auto f = r->Next()) (f->track == w.video ? video : audio)++;
+  EXPECT_EQ(video, 5);
+  EXPECT_EQ(audio, 10);
+  EXPECT_EQ(r->tracks().size(), 2u);
+  auto only = b->NewReader({.tracks = {w.audio}});
+  GstCaps* text = gst_caps_from_string("text/x-raw,format=utf8");
+  const uint32_t sub = *b->AddTrack(text);
+  gst_caps_unref(text);
+  b->Push(sub, testing::MakeBuffer(10), 200 * kMsNs, 200 * kMsNs, true);
+  while (auto f = only->Next()) EXPECT_EQ(f->track, w.audio);
+}
+
+}  // namespace
+}  // namespace haze::dtsc
