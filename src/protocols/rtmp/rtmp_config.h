@@ -17,6 +17,11 @@ struct RtmpConfig {
   uint32_t max_player_queue = 2 * 1024 * 1024;
   // Bytes of recent media (since the last keyframe) kept to start joining players at once.
   uint32_t max_gop_cache = 8 * 1024 * 1024;
+  // Write batching, for scale (the kernel's per-send cost dominates with many players): with at
+  // least |batch_players| players, video frames go out at once but audio frames wait for the
+  // next video frame, at most |batch_interval_ms|. 0 = every frame goes out at once.
+  uint32_t batch_players = 50;
+  uint32_t batch_interval_ms = 40;
 };
 
 }  // namespace haze::rtmp

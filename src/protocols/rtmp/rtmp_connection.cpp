@@ -39,7 +39,7 @@ void RtmpConnection::Start() {
   int64_t now = g_get_monotonic_time();
   deadline_ = now + int64_t(server_.config().handshake_timeout_ms) * 1000;
   last_input_ = now;
-  watch_ = std::make_unique<FdWatch>(server_.context(), fd_, GIOCondition(G_IO_IN),
+  watch_ = std::make_unique<FdWatch>(server_.poller(), fd_, GIOCondition(G_IO_IN),
                                      [this](GIOCondition c) { OnIo(c); });
 }
 

@@ -32,6 +32,7 @@ class ServerContext {
   virtual core::StreamHost& stream_host() = 0;
   virtual const RtmpConfig& config() const = 0;
   virtual GMainContext* context() const = 0;
+  virtual IoPoller& poller() = 0;
   virtual std::weak_ptr<ServerContext> weak() = 0;
   virtual RtmpConnection* Find(uint64_t id) = 0;
   virtual void Reap(uint64_t id) = 0;  // destroy the connection from an idle callback

@@ -80,10 +80,7 @@ StreamFanout::StreamFanout(std::shared_ptr<dtsc::LiveBuffer> buffer, const RtmpC
 
 StreamFanout::~StreamFanout() {
   if (listener_) buffer_->RemoveListener(listener_);
-  if (flush_source_) {
-    g_source_destroy(flush_source_);
-    g_source_unref(flush_source_);
-  }
+  CancelFlush();
   ClearGop();
   if (headers_) g_bytes_unref(headers_);
   g_main_context_unref(context_);
@@ -115,12 +112,19 @@ gboolean StreamFanout::DrainCallback(gpointer data) {
 
 void StreamFanout::Drain() {
   drain_pending_ = false;
-  while (auto frame = reader_->Next()) Distribute(*frame);
+  bool any = false;
+  while (auto frame = reader_->Next()) {
+    Distribute(*frame);
+    any = true;
+  }
   if (!ended_ && reader_->AtEnd()) {
     ended_ = true;
     for (auto& p : players_) p.player->OnStreamEnd();
+    any = queued_video_ = true;
   }
-  ScheduleFlush();
+  if (!any) return;
+  bool batching = config_.batch_interval_ms > 0 && players_.size() >= config_.batch_players;
+  ScheduleFlush(!batching || queued_video_);
 }
 
 void StreamFanout::AddPlayer(FanoutPlayer* player) {
@@ -132,7 +136,7 @@ void StreamFanout::AddPlayer(FanoutPlayer* player) {
   }
   players_.push_back(st);
   if (ended_) player->OnStreamEnd();
-  ScheduleFlush();
+  ScheduleFlush(true);
 }
 
 void StreamFanout::RemovePlayer(FanoutPlayer* player) {
@@ -253,6 +257,7 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
     video_key = frame.keyframe && t->video;
   }
   GBytes* msg = SerializeFrame(*t, frame);
+  queued_video_ |= t->video;
   uint32_t ts = uint32_t(uint64_t(std::max<int64_t>(0, frame.dts)) / 1000000);
   bool sync_point = video_key || (!has_video_ && !t->video);
   if (video_key) {
@@ -285,10 +290,21 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
   g_bytes_unref(msg);
 }
 
-void StreamFanout::ScheduleFlush() {
-  if (flush_source_ || players_.empty()) return;
-  // Flush once per main-loop iteration: frames pushed by one publisher read go out in one write.
-  flush_source_ = g_idle_source_new();
+void StreamFanout::CancelFlush() {
+  if (!flush_source_) return;
+  g_source_destroy(flush_source_);
+  g_source_unref(flush_source_);
+  flush_source_ = nullptr;
+}
+
+void StreamFanout::ScheduleFlush(bool urgent) {
+  if (players_.empty()) return;
+  if (flush_source_ && (flush_urgent_ || !urgent)) return;
+  CancelFlush();
+  // Urgent: once per main-loop iteration, so the frames of one publisher read go out in one
+  // write per player. Otherwise a timer collects audio until the next video frame.
+  flush_urgent_ = urgent;
+  flush_source_ = urgent ? g_idle_source_new() : g_timeout_source_new(config_.batch_interval_ms);
   g_source_set_priority(flush_source_, G_PRIORITY_DEFAULT);
   g_source_set_callback(flush_source_, &StreamFanout::FlushCallback, this, nullptr);
   g_source_attach(flush_source_, context_);
@@ -298,6 +314,7 @@ gboolean StreamFanout::FlushCallback(gpointer data) {
   auto* self = static_cast<StreamFanout*>(data);
   g_source_unref(self->flush_source_);
   self->flush_source_ = nullptr;
+  self->queued_video_ = false;
   for (auto& p : self->players_) p.player->FlushOutput();
   return G_SOURCE_REMOVE;
 }

@@ -67,7 +67,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   GBytes* Headers(uint32_t timestamp);
   GBytes* SerializeFrame(const TrackOut& track, const dtsc::Frame& frame);
   void ClearGop();
-  void ScheduleFlush();
+  void ScheduleFlush(bool urgent);
+  void CancelFlush();
   static gboolean FlushCallback(gpointer data);
 
   std::shared_ptr<dtsc::LiveBuffer> buffer_;
@@ -77,6 +78,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   uint64_t listener_ = 0;
   std::atomic<bool> drain_pending_{false};
   GSource* flush_source_ = nullptr;
+  bool flush_urgent_ = false;  // flush_source_ is an idle, not a batching timer
+  bool queued_video_ = false;  // Distribute queued a video frame since the last flush
 
   std::vector<TrackOut> tracks_;
   bool has_video_ = false;

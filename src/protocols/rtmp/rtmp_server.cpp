@@ -34,6 +34,7 @@ class RtmpServer::Impl final : public ServerContext, public std::enable_shared_f
   core::StreamHost& stream_host() override { return host_; }
   const RtmpConfig& config() const override { return config_; }
   GMainContext* context() const override { return context_; }
+  IoPoller& poller() override { return *poller_; }
   std::weak_ptr<ServerContext> weak() override { return shared_from_this(); }
   RtmpConnection* Find(uint64_t id) override {
     auto it = connections_.find(id);
@@ -58,6 +59,7 @@ class RtmpServer::Impl final : public ServerContext, public std::enable_shared_f
   GMainContext* context_ = nullptr;
   int listen_fd_ = -1;
   uint16_t port_ = 0;
+  std::unique_ptr<IoPoller> poller_;
   std::unique_ptr<FdWatch> accept_watch_;
   GSource* tick_ = nullptr;
   GSource* reaper_ = nullptr;
@@ -107,7 +109,8 @@ Result<uint16_t> RtmpServer::Impl::Start(GMainContext* context, const std::strin
                    : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   listen_fd_ = fd;
   context_ = g_main_context_ref(context);
-  accept_watch_ = std::make_unique<FdWatch>(context_, fd, G_IO_IN, [this](GIOCondition) {
+  poller_ = std::make_unique<IoPoller>(context_);
+  accept_watch_ = std::make_unique<FdWatch>(*poller_, fd, G_IO_IN, [this](GIOCondition) {
     OnAccept();
   });
   tick_ = g_timeout_source_new_seconds(1);
@@ -125,6 +128,7 @@ void RtmpServer::Impl::Stop() {
   listen_fd_ = -1;
   connections_.clear();  // closes sockets, ends publishes, detaches players
   fanouts_.clear();
+  poller_.reset();
   for (GSource** s : {&tick_, &reaper_}) {
     if (*s) {
       g_source_destroy(*s);
