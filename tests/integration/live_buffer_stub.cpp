@@ -145,6 +145,10 @@ std::unique_ptr<Reader> LiveBuffer::NewReader(const ReaderOptions& options) {
   bool has_video = false;
   for (const auto& t : impl_->tracks) has_video |= t.kind == TrackKind::kVideo;
   r->cursor_ = impl_->next_seq;
+  if (options.start != kNone) {
+    r->cursor_ = impl_->log.empty() ? impl_->next_seq : impl_->log.front().seq;
+    has_video = false;
+  }
   for (auto it = impl_->log.rbegin(); has_video && it != impl_->log.rend(); ++it) {
     if (it->keyframe && impl_->tracks[it->track].kind == TrackKind::kVideo) {
       r->cursor_ = it->seq;

@@ -39,12 +39,13 @@ class RtmpServerTest : public ::testing::Test {
   std::string Url(const std::string& app, const std::string& name) const {
     return "rtmp://127.0.0.1:" + std::to_string(port_) + "/" + app + "/" + name;
   }
-  std::unique_ptr<Child> FfmpegPublish(const std::string& url, int seconds) {
+  std::unique_ptr<Child> FfmpegPublish(const std::string& url, int seconds,
+                                       const std::string& audio_codec = "aac") {
     return std::make_unique<Child>(std::vector<std::string>{
         "ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i",
         "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100",
         "-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-        "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-f",
+        "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", audio_codec, "-b:a", "64k", "-f",
         "flv", url});
   }
   // Waits until |name| has a publisher and playable media.
@@ -206,7 +207,9 @@ TEST_F(RtmpServerTest, MalformedInputClosesOnlyThatConnection) {
   for (std::string garbage : {std::string("\xc4\x01\x02", 3),  // type 3 without a header
                               std::string("\x03\x00\x00\x00\x00\x00\x03\x14\x00\x00\x00\x00"
                                           "\x0b\x00\x01",
-                                          15)}) {  // AMF0 command with a truncated date
+                                          15),  // AMF0 command with a truncated date
+                              std::string("\x03\x00\x00\x00\xff\xff\xff\x09\x01\x00\x00\x00",
+                                          12)}) {  // a 16 MB message: over the limit
     size_t base = server_->Stats().connections;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a = {};
@@ -229,6 +232,50 @@ TEST_F(RtmpServerTest, MalformedInputClosesOnlyThatConnection) {
   loop_.RunFor(400);
   EXPECT_GT(Frames("test"), frames);
   EXPECT_TRUE(host_.publishing("test"));
+}
+
+int RawConnect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = {};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_F(RtmpServerTest, LimitsConnectionsPerIp) {
+  RtmpConfig config;
+  config.max_connections_per_ip = 2;
+  RtmpServer limited(host_, config);
+  auto port = limited.Start(loop_.context(), "127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  int fds[3];
+  for (int& fd : fds) fd = RawConnect(port.value());
+  ASSERT_TRUE(loop_.RunUntil([&] { return limited.Stats().refused == 1; }, 3000));
+  EXPECT_EQ(limited.Stats().connections, 2u);
+  char byte;
+  EXPECT_EQ(read(fds[2], &byte, 1), 0);  // closed at once
+  for (int fd : fds) close(fd);
+  ASSERT_TRUE(loop_.RunUntil([&] { return limited.Stats().connections == 0; }, 3000));
+  int again = RawConnect(port.value());  // slots are free again
+  loop_.RunFor(100);
+  EXPECT_EQ(limited.Stats().connections, 1u);
+  close(again);
+}
+
+TEST_F(RtmpServerTest, Mp3AudioPublishAndPlay) {
+  auto pub = FfmpegPublish(Url("live", "test"), 8, "libmp3lame");
+  ASSERT_TRUE(WaitPlayable("test")) << pub->err();
+  EXPECT_EQ(dtsc::BufferRegistry::Get().Find("test")->Tracks()[1].codec, dtsc::Codec::kMP3);
+  Child probe({"ffprobe", "-v", "error", "-rw_timeout", "5000000", "-show_entries",
+               "stream=codec_name,sample_rate", "-of", "compact", Url("play", "test")});
+  ASSERT_TRUE(loop_.RunUntil([&] { return probe.done(); }, 10000));
+  EXPECT_NE(probe.out().find("codec_name=mp3|sample_rate=44100"), std::string::npos)
+      << probe.out() << probe.err();
 }
 
 TEST_F(RtmpServerTest, PlayOfUnknownStreamIsRefused) {

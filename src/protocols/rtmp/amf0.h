@@ -43,9 +43,10 @@ struct Value {
   static Value String(std::string v);  // becomes a long string when over 65535 bytes
   static Value Null();
   static Value Undefined();
-  static Value Object(std::vector<Property> props = {});
-  static Value EcmaArray(std::vector<Property> props = {});
-  static Value StrictArray(std::vector<Value> items = {});
+  // (No "= {}" defaults: Property is incomplete here; pass an empty vector instead.)
+  static Value Object(std::vector<Property> props);
+  static Value EcmaArray(std::vector<Property> props);
+  static Value StrictArray(std::vector<Value> items);
   static Value Date(double ms, int16_t tz = 0);
 
   bool is_string() const { return type == Type::kString || type == Type::kLongString; }
