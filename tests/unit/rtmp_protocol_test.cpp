@@ -169,6 +169,23 @@ TEST(Chunk, RejectsOversizedAndMalformed) {
   EXPECT_FALSE(r3.Parse(b3, &out).ok());
 }
 
+TEST(Chunk, BoundsUnfinishedData) {
+  ChunkLimits limits;
+  limits.max_message_size = 1000;
+  ChunkReader r(limits);
+  std::string b;
+  // Many chunk streams each holding the first chunk of a 1000-byte message.
+  for (uint32_t csid = 3; csid < 40; ++csid) {
+    std::string one;
+    WriteChunks(csid, kVideo, 1, 0, std::string(1000, 'a'), 128, &one);
+    b += one.substr(0, 12 + 128);
+  }
+  std::vector<Message> out;
+  auto st = r.Parse(b, &out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("unfinished"), std::string::npos);
+}
+
 TEST(Chunk, UnwrapsTimestamps) {
   TimestampUnwrapper u;
   EXPECT_EQ(u.Unwrap(0xfffffff0u), 0xfffffff0ll);

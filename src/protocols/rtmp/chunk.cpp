@@ -91,9 +91,14 @@ Result<size_t> ChunkReader::ParseChunk(std::string_view data, std::vector<Messag
   state.partial = std::move(partial);
   if (new_message) state.partial.reserve(std::min<uint32_t>(state.length, 65536));
   state.partial.append(data.substr(pos, take));
+  buffered_ += take;
   pos += take;
+  size_t max_buffered = limits_.max_buffered ? limits_.max_buffered
+                                             : size_t(limits_.max_message_size) * 2;
+  if (buffered_ > max_buffered) return Fail("too much unfinished message data");
 
   if (state.partial.size() == state.length) {
+    buffered_ -= state.partial.size();
     Message m{csid, state.type, state.stream_id, state.timestamp, std::move(state.partial)};
     state.partial.clear();
     auto ctl = ApplyControl(m);
@@ -107,12 +112,16 @@ Status ChunkReader::ApplyControl(const Message& m) {
   if (m.type == kSetChunkSize) {
     if (m.payload.size() < 4) return Fail("short set chunk size");
     uint32_t size = ReadU32(U8(m.payload)) & 0x7fffffff;
-    if (size < 1 || size > kMaxChunkSize) return Fail("bad chunk size");
-    chunk_size_ = size;
+    if (size < 1) return Fail("bad chunk size");
+    // No chunk can be longer than the longest allowed message: this also bounds input buffering.
+    chunk_size_ = std::min(size, std::min(kMaxChunkSize, limits_.max_message_size));
   } else if (m.type == kAbort) {
     if (m.payload.size() < 4) return Fail("short abort");
     auto it = streams_.find(ReadU32(U8(m.payload)));
-    if (it != streams_.end()) it->second.partial.clear();
+    if (it != streams_.end()) {
+      buffered_ -= it->second.partial.size();
+      it->second.partial.clear();
+    }
   }
   return OkStatus();
 }

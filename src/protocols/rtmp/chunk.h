@@ -55,6 +55,8 @@ struct Message {
 struct ChunkLimits {
   uint32_t max_message_size = 8 * 1024 * 1024;
   uint32_t max_chunk_streams = 64;  // distinct chunk stream ids in use at once
+  // Bytes of unfinished messages held at once, over all chunk streams (0 = 2 x max message).
+  uint32_t max_buffered = 0;
 };
 
 class ChunkReader {
@@ -88,6 +90,7 @@ class ChunkReader {
 
   ChunkLimits limits_;
   uint32_t chunk_size_ = kDefaultChunkSize;
+  size_t buffered_ = 0;  // sum of partial payload sizes
   std::unordered_map<uint32_t, StreamState> streams_;
 };
 
