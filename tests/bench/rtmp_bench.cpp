@@ -3,7 +3,7 @@
 // H.264+AAC stream in real time and attaches N minimal players (1, 100, 1000) that read and
 // discard bytes. Prints CPU % of one core per 100 players, memory per player, whether all players
 // keep up, the first-frame time of a joining player and the publish-to-play delay.
-// Usage: rtmp_bench [max_players=1000] [seconds_per_step=4] [batch_interval_ms=0]
+// Usage: rtmp_bench [max_players=1000] [seconds_per_step=4] [batch_interval_ms=40]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,7 +26,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
-#include "../integration/dummy_stream_host.h"
+#include "bench_server.h"
 #include "base/log.h"
 #include "protocols/rtmp/amf0.h"
 #include "protocols/rtmp/chunk.h"
@@ -39,28 +39,6 @@ namespace {
 using amf0::Value;
 
 int64_t NowUs() { return g_get_monotonic_time(); }
-
-// ---- child: the server ----
-[[noreturn]] void RunServer(int port_pipe, uint32_t batch_ms) {
-  gst_init(nullptr, nullptr);
-  InitLogging();
-  testing::DummyStreamHost host;
-  host.push_bases = {"bench"};
-  RtmpConfig config;
-  config.max_connections_per_ip = 0;
-  config.batch_interval_ms = batch_ms;
-  RtmpServer server(host, config);
-  GMainContext* ctx = g_main_context_default();
-  auto port = server.Start(ctx, "127.0.0.1", 0);
-  uint16_t p = port.ok() ? port.value() : 0;
-  if (write(port_pipe, &p, sizeof p) != sizeof p) _exit(1);
-  // Exit when the parent closes the pipe.
-  g_unix_fd_add(port_pipe, GIOCondition(G_IO_HUP | G_IO_ERR), [](int, GIOCondition, gpointer) {
-    _exit(0);
-    return G_SOURCE_REMOVE;
-  }, nullptr);
-  for (;;) g_main_context_iteration(ctx, TRUE);
-}
 
 // ---- parent: clients ----
 int Dial(uint16_t port) {
@@ -360,18 +338,15 @@ int main(int argc, char** argv) {
   using namespace haze::rtmp;
   size_t max_players = argc > 1 ? size_t(std::atol(argv[1])) : 1000;
   int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
-  uint32_t batch_ms = argc > 3 ? uint32_t(std::atoi(argv[3])) : 0;
+  uint32_t batch_ms = argc > 3 ? uint32_t(std::atoi(argv[3])) : RtmpConfig().batch_interval_ms;
   signal(SIGPIPE, SIG_IGN);
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  pid_t child = fork();
-  if (child == 0) {
-    close(fds[0]);
-    RunServer(fds[1], batch_ms);
-  }
-  close(fds[1]);
-  uint16_t port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port || port == 0) {
+  RtmpConfig config;
+  config.max_connections_per_ip = 0;
+  config.batch_interval_ms = batch_ms;
+  BenchServer server = ForkBenchServer(config);
+  pid_t child = server.pid;
+  uint16_t port = server.port;
+  if (port == 0) {
     std::fprintf(stderr, "server did not start\n");
     return 1;
   }
@@ -398,7 +373,7 @@ int main(int argc, char** argv) {
       bench.CloseAll();
     }
   }
-  close(fds[0]);
+  close(server.pipe_fd);
   int status = 0;
   waitpid(child, &status, 0);
   return rc;
