@@ -40,6 +40,9 @@ class DummyStreamHost : public core::StreamHost {
   void OpenForPlay(const core::PlayRequest& req, PlayDone done) override {
     std::string name = core::SanitizeStreamName(req.stream);
     auto buffer = dtsc::BufferRegistry::Get().Find(name);
+    // A configured stream exists before its publisher arrives (players may wait for it).
+    if (!buffer && !name.empty() && push_bases.count(core::ParseStreamName(name).base))
+      buffer = dtsc::BufferRegistry::Get().Acquire(name);
     if (!buffer) return done(Error{ErrorCode::kNotFound, "stream not found"});
     done(std::unique_ptr<core::PlaySession>(new Play(name, buffer)));
   }

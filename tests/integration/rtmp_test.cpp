@@ -278,6 +278,13 @@ TEST_F(RtmpServerTest, Mp3AudioPublishAndPlay) {
       << probe.out() << probe.err();
 }
 
+TEST_F(RtmpServerTest, PlayerWaitingBeforeThePublisherGetsTheStream) {
+  GstPlayer player(Url("play", "test"));
+  ASSERT_TRUE(loop_.RunUntil([&] { return server_->Stats().players == 1; }, 5000));
+  auto pub = FfmpegPublish(Url("live", "test"), 6);
+  EXPECT_TRUE(loop_.RunUntil([&] { return player.frames() >= 25; }, 10000)) << pub->err();
+}
+
 TEST_F(RtmpServerTest, PlayOfUnknownStreamIsRefused) {
   Child probe({"ffprobe", "-v", "error", "-rw_timeout", "3000000", Url("play", "missing")});
   ASSERT_TRUE(loop_.RunUntil([&] { return probe.done(); }, 10000));

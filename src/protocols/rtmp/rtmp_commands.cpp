@@ -52,9 +52,9 @@ Status RtmpConnection::HandleCommand(const std::vector<Value>& args) {
     if (txn > 0) Send(kCsidCommand, kCommandAmf0, 0, msg::Reply(true, txn, Value::Null(),
                                                                  Value::Undefined()));
   } else if (name == "publish") {
-    return StartPublish(StreamNameOf(Arg(args, 3)));
+    return StartPublish(Arg(args, 3));
   } else if (name == "play") {
-    return StartPlay(StreamNameOf(Arg(args, 3)));
+    return StartPlay(Arg(args, 3));
   } else if (name == "deleteStream" || name == "closeStream") {
     if (ingest_) {
       SendStatus("status", "NetStream.Unpublish.Success", "Stream is now unpublished.");
@@ -82,14 +82,14 @@ void RtmpConnection::OnConnect(double txn, const std::vector<Value>& args) {
   Send(kCsidCommand, kCommandAmf0, 0, msg::ConnectResult(txn));
 }
 
-Status RtmpConnection::StartPublish(const std::string& name) {
+Status RtmpConnection::StartPublish(const std::string& path) {
   if (pending_ || ingest_ || play_) return Error{ErrorCode::kParse, "publish on a busy connection"};
   pending_ = true;
   core::PublishRequest req;
   req.connector = "RTMP";
-  req.url = tc_url_ + "/" + name;
+  req.url = tc_url_ + "/" + path;  // with ?parameters, for RTMP_PUSH_REWRITE
   req.app = app_;
-  req.stream_key = name;
+  req.stream_key = StreamNameOf(path);
   req.client_ip = ip_;
   std::weak_ptr<ServerContext> weak = server_.weak();
   uint64_t id = id_;
@@ -121,13 +121,13 @@ void RtmpConnection::OnPublishDecision(Result<std::unique_ptr<core::PublishSessi
   Flush();
 }
 
-Status RtmpConnection::StartPlay(const std::string& name) {
+Status RtmpConnection::StartPlay(const std::string& path) {
   if (pending_ || ingest_ || play_) return Error{ErrorCode::kParse, "play on a busy connection"};
   pending_ = true;
   core::PlayRequest req;
   req.connector = "RTMP";
-  req.url = tc_url_ + "/" + name;
-  req.stream = name;
+  req.url = tc_url_ + "/" + path;
+  req.stream = StreamNameOf(path);
   req.client_ip = ip_;
   std::weak_ptr<ServerContext> weak = server_.weak();
   uint64_t id = id_;

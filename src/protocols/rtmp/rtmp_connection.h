@@ -87,8 +87,9 @@ class RtmpConnection final : public FanoutPlayer {
   // Commands (rtmp_commands.cpp).
   Status HandleCommand(const std::vector<amf0::Value>& args);
   void OnConnect(double txn, const std::vector<amf0::Value>& args);
-  Status StartPublish(const std::string& name);
-  Status StartPlay(const std::string& name);
+  // |path|: the publish/play name as sent ("key?param=1", "mp4:name").
+  Status StartPublish(const std::string& path);
+  Status StartPlay(const std::string& path);
   void OnPublishDecision(Result<std::unique_ptr<core::PublishSession>> result);
   void OnPlayDecision(Result<std::unique_ptr<core::PlaySession>> result);
   void StopStreams();

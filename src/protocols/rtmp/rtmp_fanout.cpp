@@ -87,10 +87,9 @@ StreamFanout::~StreamFanout() {
 }
 
 void StreamFanout::Start() {
-  reader_ = buffer_->NewReader();
   std::weak_ptr<StreamFanout> weak = weak_from_this();
   GMainContext* ctx = context_;
-  auto* pending = &drain_pending_;
+  std::shared_ptr<std::atomic<bool>> pending = drain_pending_;
   listener_ = buffer_->AddListener([weak, ctx, pending] {
     // Writer thread: coalesce wake-ups; the drain runs on the server's context.
     if (pending->exchange(true)) return;
@@ -104,14 +103,17 @@ void StreamFanout::Start() {
 
 gboolean StreamFanout::DrainCallback(gpointer data) {
   if (auto self = static_cast<std::weak_ptr<StreamFanout>*>(data)->lock()) {
-    self->drain_pending_ = false;
     self->Drain();
   }
   return G_SOURCE_REMOVE;
 }
 
 void StreamFanout::Drain() {
-  drain_pending_ = false;
+  *drain_pending_ = false;
+  if (!reader_) {
+    if (!buffer_->Playable()) return;
+    reader_ = buffer_->NewReader();
+  }
   bool any = false;
   while (auto frame = reader_->Next()) {
     Distribute(*frame);

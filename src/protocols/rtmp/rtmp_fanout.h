@@ -36,7 +36,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   StreamFanout(std::shared_ptr<dtsc::LiveBuffer> buffer, const RtmpConfig& config,
                GMainContext* context);
   ~StreamFanout();
-  // Registers with the buffer and reads what it already holds (the current GOP).
+  // Registers with the buffer and reads what it already holds (the current GOP). The reader is
+  // created once the buffer is playable, so it sees every track of the publish.
   void Start();
 
   void AddPlayer(FanoutPlayer* player);
@@ -76,7 +77,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   GMainContext* context_;
   std::unique_ptr<dtsc::Reader> reader_;
   uint64_t listener_ = 0;
-  std::atomic<bool> drain_pending_{false};
+  // Shared with the buffer listener, which may still run on a writer thread while we go away.
+  std::shared_ptr<std::atomic<bool>> drain_pending_ = std::make_shared<std::atomic<bool>>(false);
   GSource* flush_source_ = nullptr;
   bool flush_urgent_ = false;  // flush_source_ is an idle, not a batching timer
   bool queued_video_ = false;  // Distribute queued a video frame since the last flush

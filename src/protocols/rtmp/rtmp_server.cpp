@@ -127,6 +127,8 @@ void RtmpServer::Impl::Stop() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;
   connections_.clear();  // closes sockets, ends publishes, detaches players
+  per_ip_.clear();
+  reap_.clear();
   fanouts_.clear();
   poller_.reset();
   for (GSource** s : {&tick_, &reaper_}) {
