@@ -20,92 +20,81 @@ Result<size_t> ChunkReader::Parse(std::string_view data, std::vector<Message>* o
   return used;
 }
 
-Result<size_t> ChunkReader::ParseChunk(std::string_view data, std::vector<Message>* out) {
+// Basic header: fmt (2 bits) and chunk stream id (1, 2 or 3 bytes). Returns its size, or 0 when
+// incomplete.
+static size_t ReadBasicHeader(std::string_view data, uint8_t* fmt, uint32_t* csid) {
   const uint8_t* p = U8(data);
-  size_t avail = data.size();
-  // Basic header: fmt (2 bits) + chunk stream id (1, 2 or 3 bytes).
-  uint8_t fmt = p[0] >> 6;
-  uint32_t csid = p[0] & 0x3f;
-  size_t pos = 1;
-  if (csid == 0) {
-    if (avail < 2) return size_t{0};
-    csid = 64 + p[1];
-    pos = 2;
-  } else if (csid == 1) {
-    if (avail < 3) return size_t{0};
-    csid = 64 + p[1] + (uint32_t(p[2]) << 8);
-    pos = 3;
+  *fmt = p[0] >> 6;
+  *csid = p[0] & 0x3f;
+  if (*csid == 0) {
+    if (data.size() < 2) return 0;
+    *csid = 64 + p[1];
+    return 2;
   }
-  static constexpr size_t kHeaderSize[4] = {11, 7, 3, 0};
-  if (avail < pos + kHeaderSize[fmt]) return size_t{0};
+  if (*csid == 1) {
+    if (data.size() < 3) return 0;
+    *csid = 64 + p[1] + (uint32_t(p[2]) << 8);
+    return 3;
+  }
+  return 1;
+}
 
+Result<size_t> ChunkReader::ParseChunk(std::string_view data, std::vector<Message>* out) {
+  uint8_t fmt;
+  uint32_t csid;
+  size_t pos = ReadBasicHeader(data, &fmt, &csid);
+  static constexpr size_t kHeaderSize[4] = {11, 7, 3, 0};
+  if (pos == 0 || data.size() < pos + kHeaderSize[fmt]) return size_t{0};
   auto it = streams_.find(csid);
   if (it == streams_.end()) {
     if (fmt != 0) return Fail("first chunk of a chunk stream is not type 0");
     if (streams_.size() >= limits_.max_chunk_streams) return Fail("too many chunk streams");
   }
-  // Work on a copy of the header state; commit only when the whole chunk is available.
-  StreamState st = it != streams_.end() ? StreamState{it->second.timestamp, it->second.delta,
-                                                      it->second.length, it->second.type,
-                                                      it->second.stream_id, it->second.extended,
-                                                      it->second.started, {}}
-                                        : StreamState{};
+  // Work on a copy of the header fields; commit only when the whole chunk is available.
+  Header h = it != streams_.end() ? it->second.header : Header{};
   bool new_message = it == streams_.end() || it->second.partial.empty();
-  uint32_t ts_field = 0;
-  if (fmt <= 2) ts_field = ReadU24(p + pos);
+  const uint8_t* p = U8(data) + pos;
+  uint32_t ts_field = fmt <= 2 ? ReadU24(p) : 0;
   if (fmt <= 1) {
-    st.length = ReadU24(p + pos + 3);
-    st.type = p[pos + 6];
+    h.length = ReadU24(p + 3);
+    h.type = p[6];
   }
-  if (fmt == 0) st.stream_id = ReadU32LE(p + pos + 7);
+  if (fmt == 0) h.stream_id = ReadU32LE(p + 7);
   pos += kHeaderSize[fmt];
-  if (fmt <= 2) st.extended = ts_field == kExtendedMarker;
-  if (st.extended) {
-    if (avail < pos + 4) return size_t{0};
-    if (fmt <= 2) ts_field = ReadU32(p + pos);
+  if (fmt <= 2) h.extended = ts_field == kExtendedMarker;
+  if (h.extended) {
+    if (data.size() < pos + 4) return size_t{0};
+    if (fmt <= 2) ts_field = ReadU32(U8(data) + pos);
     pos += 4;
   }
   if (!new_message && fmt != 3) return Fail("new header inside an unfinished message");
-  if (st.length > limits_.max_message_size) return Fail("message too large");
+  if (h.length > limits_.max_message_size) return Fail("message too large");
+  size_t have = new_message ? 0 : it->second.partial.size();
+  size_t take = std::min<size_t>(chunk_size_, h.length - have);
+  if (data.size() < pos + take) return size_t{0};
 
-  size_t have = it != streams_.end() ? it->second.partial.size() : 0;
-  size_t take = std::min<size_t>(chunk_size_, st.length - have);
-  if (avail < pos + take) return size_t{0};
-
-  // Commit the header.
-  if (new_message) {
-    if (fmt == 0) {
-      st.timestamp = ts_field;
-      st.delta = ts_field;  // a following type-3 header repeats this as its delta
-    } else if (fmt <= 2) {
-      st.delta = ts_field;
-      st.timestamp += ts_field;
-    } else {
-      st.timestamp += st.delta;
-    }
+  if (new_message) {  // fmt 0: absolute; 1/2: delta; 3: repeats the last delta
+    if (fmt == 0) h.timestamp = h.delta = ts_field;
+    else if (fmt <= 2) h.timestamp += (h.delta = ts_field);
+    else h.timestamp += h.delta;
   }
-  st.started = true;
   StreamState& state = streams_[csid];
-  std::string partial = std::move(state.partial);
-  state = std::move(st);
-  state.partial = std::move(partial);
-  if (new_message) state.partial.reserve(std::min<uint32_t>(state.length, 65536));
+  state.header = h;
+  if (new_message) state.partial.reserve(std::min<uint32_t>(h.length, 65536));
   state.partial.append(data.substr(pos, take));
   buffered_ += take;
-  pos += take;
   size_t max_buffered = limits_.max_buffered ? limits_.max_buffered
                                              : size_t(limits_.max_message_size) * 2;
   if (buffered_ > max_buffered) return Fail("too much unfinished message data");
-
-  if (state.partial.size() == state.length) {
+  if (state.partial.size() == h.length) {
     buffered_ -= state.partial.size();
-    Message m{csid, state.type, state.stream_id, state.timestamp, std::move(state.partial)};
+    Message m{csid, h.type, h.stream_id, h.timestamp, std::move(state.partial)};
     state.partial.clear();
     auto ctl = ApplyControl(m);
     if (!ctl) return ctl.error();
     out->push_back(std::move(m));
   }
-  return pos;
+  return pos + take;
 }
 
 Status ChunkReader::ApplyControl(const Message& m) {

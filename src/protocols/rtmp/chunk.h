@@ -74,15 +74,17 @@ class ChunkReader {
   void set_chunk_size(uint32_t size) { chunk_size_ = size; }
 
  private:
-  struct StreamState {
+  struct Header {
     uint32_t timestamp = 0;
     uint32_t delta = 0;
     uint32_t length = 0;
     uint8_t type = 0;
     uint32_t stream_id = 0;
     bool extended = false;  // last header carried an extended timestamp
-    bool started = false;   // a header was seen on this chunk stream
-    std::string partial;    // payload of the message being assembled
+  };
+  struct StreamState {
+    Header header;
+    std::string partial;  // payload of the message being assembled
   };
   // Parses one chunk at |data|; returns bytes used, 0 if incomplete, or an error.
   Result<size_t> ParseChunk(std::string_view data, std::vector<Message>* out);
