@@ -163,6 +163,11 @@ TEST_F(RtmpServerTest, WildcardPublishCreatesItsOwnInstance) {
   ASSERT_TRUE(WaitPlayable("live+abc")) << pub->err();
   EXPECT_TRUE(host_.publishing("live+abc"));
   EXPECT_FALSE(dtsc::BufferRegistry::Get().Find("live"));
+  // Without resume, the end of the publish ends its players.
+  GstPlayer player(Url("play", "live+abc"));
+  ASSERT_TRUE(loop_.RunUntil([&] { return player.frames() > 5; }, 8000));
+  ASSERT_TRUE(loop_.RunUntil([&] { return pub->done(); }, 8000));
+  EXPECT_TRUE(loop_.RunUntil([&] { return server_->Stats().connections == 0; }, 5000));
 }
 
 TEST_F(RtmpServerTest, Rtmp2sinkPublishes) {

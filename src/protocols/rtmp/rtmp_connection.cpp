@@ -268,7 +268,7 @@ void RtmpConnection::DropQueuedMedia() {
 void RtmpConnection::OnStreamEnd() {
   Send(kCsidControl, kUserControl, 0, msg::UserControl(kStreamEof, kMediaStreamId));
   SendStatus("status", "NetStream.Play.UnpublishNotify", "Stream ended.");
-  CloseAfterFlush();
+  close_after_flush_ = true;  // the fanout flushes next (no re-entrant close from here)
 }
 
 void RtmpConnection::CloseAfterFlush() {

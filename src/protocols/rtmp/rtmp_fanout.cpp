@@ -121,7 +121,7 @@ void StreamFanout::Drain() {
   }
   if (!ended_ && reader_->AtEnd()) {
     ended_ = true;
-    for (auto& p : players_) p.player->OnStreamEnd();
+    for (auto& p : players_) p.player->OnStreamEnd();  // queues only; closes after the flush
     any = queued_video_ = true;
   }
   if (!any) return;
@@ -313,11 +313,19 @@ void StreamFanout::ScheduleFlush(bool urgent) {
 }
 
 gboolean StreamFanout::FlushCallback(gpointer data) {
-  auto* self = static_cast<StreamFanout*>(data);
+  // A player may close while flushing: it leaves players_ and may drop the last reference to
+  // this fanout, so iterate over a copy and keep the fanout alive until the loop is done.
+  std::shared_ptr<StreamFanout> self = static_cast<StreamFanout*>(data)->shared_from_this();
   g_source_unref(self->flush_source_);
   self->flush_source_ = nullptr;
   self->queued_video_ = false;
-  for (auto& p : self->players_) p.player->FlushOutput();
+  std::vector<FanoutPlayer*> players;
+  for (auto& p : self->players_) players.push_back(p.player);
+  for (FanoutPlayer* p : players) {
+    bool still_here = std::any_of(self->players_.begin(), self->players_.end(),
+                                  [p](const PlayerState& s) { return s.player == p; });
+    if (still_here) p->FlushOutput();
+  }
   return G_SOURCE_REMOVE;
 }
 

@@ -27,7 +27,10 @@ class FanoutPlayer {
   virtual void QueueShared(GBytes* bytes, bool droppable) = 0;
   virtual bool Congested() const = 0;
   virtual void DropQueuedMedia() = 0;
+  // May close the player (it then calls RemovePlayer from inside this call).
   virtual void FlushOutput() = 0;
+  // Queues the end-of-stream messages; the player closes after its next flush. Must not call
+  // back into the fanout.
   virtual void OnStreamEnd() = 0;
 };
 
