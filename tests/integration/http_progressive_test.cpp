@@ -2,6 +2,8 @@
 // share one muxer; a viewer that does not read never holds back another one.
 #include <gio/gio.h>
 
+#include <cstring>
+
 #include "http/progressive/progressive_endpoint.h"
 #include "support/http_fixture.h"
 #include "support/test_sources.h"
@@ -103,7 +105,12 @@ TEST_F(ProgressiveTest, FfprobeAndFfmpegReadEveryFormat) {
     ProgramResult decode = RunProgram({"ffmpeg", "-nostdin", "-v", "error", "-rw_timeout", "15000000",
                                        "-i", MediaUrl(path), "-t", "1.5", "-f", "null", "-"});
     EXPECT_EQ(decode.exit_code, 0) << path << ": " << decode.err;
-    EXPECT_EQ(decode.err, "") << path;
+    // Decoder errors fail; the null muxer's note about two packets sharing a millisecond
+    // timestamp (FLV/MKV have ms resolution) does not.
+    gchar** lines = g_strsplit(decode.err.c_str(), "\n", -1);
+    for (gchar** l = lines; *l; ++l)
+      if (**l && !std::strstr(*l, "non monotonically increasing dts")) ADD_FAILURE() << path << ": " << *l;
+    g_strfreev(lines);
   }
 }
 
