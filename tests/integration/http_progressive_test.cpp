@@ -159,3 +159,93 @@ TEST_F(ProgressiveTest, WebmRefusesH264Streams) {
 
 }  // namespace
 }  // namespace haze::testing
+
+// The real chain: x264/AAC -> dtscsink -> LiveBuffer -> dtscsrc -> muxer -> HTTP -> ffprobe.
+#include "dtsc/live_buffer.h"
+#include "elements.h"
+
+namespace haze::testing {
+namespace {
+
+class BufferBackend : public FakeStreamBackend {
+ public:
+  std::optional<http::MediaInfo> Media(const std::string& name) const override {
+    auto buffer = dtsc::BufferRegistry::Get().Find(name);
+    if (!buffer) return std::nullopt;
+    http::MediaInfo m;
+    m.tracks = buffer->Tracks();
+    m.stats = buffer->Stats();
+    m.playable = buffer->Playable();
+    return m;
+  }
+};
+
+class RealBufferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    InitLogging();
+    static bool registered = gst_plugin_register_static(
+        GST_VERSION_MAJOR, GST_VERSION_MINOR, "haze", "Haze (static)", haze_register_elements, "0",
+        "LGPL", "haze", "haze", "https://haze.invalid/");
+    ASSERT_TRUE(registered);
+    GError* err = nullptr;
+    ingest_ = gst_parse_launch(
+        "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=25/1 ! "
+        "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=500 ! h264parse ! "
+        "dtscsink name=s stream=realbuf audiotestsrc is-live=true ! avenc_aac ! aacparse ! s.",
+        &err);
+    ASSERT_TRUE(ingest_) << (err ? err->message : "");
+    gst_element_set_state(ingest_, GST_STATE_PLAYING);
+    server_.Run([this] {
+      config_ = std::move(config::ConfigStore::Open("", config::ConfigRw::kOff).value());
+      backend_.configured.push_back("realbuf");
+      layer_ = std::make_unique<http::HttpLayer>(*config_, backend_, log_);
+      auto ports = layer_->Start(server_.context(), "127.0.0.1", 0, 0);
+      ASSERT_TRUE(ports.ok());
+      http_port_ = ports->second;
+    });
+  }
+  void TearDown() override {
+    server_.Run([this] { layer_.reset(); });
+    server_.Stop();
+    gst_element_set_state(ingest_, GST_STATE_NULL);
+    gst_object_unref(ingest_);
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+  }
+
+  GstElement* ingest_ = nullptr;
+  ServerThread server_;
+  std::unique_ptr<config::ConfigStore> config_;
+  BufferBackend backend_;
+  core::LogRing log_;
+  std::unique_ptr<http::HttpLayer> layer_;
+  uint16_t http_port_ = 0;
+};
+
+TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
+  if (!HaveProgram("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
+  // Stream info reflects the real buffer once it is playable (the request waits for it).
+  HttpResult info = HttpRequest("GET", Url("/json_realbuf.js"));
+  ASSERT_EQ(info.status, 200u) << info.body;
+  EXPECT_NE(info.body.find("\"codec\":\"H264\""), std::string::npos) << info.body;
+  EXPECT_NE(info.body.find("\"codec\":\"AAC\""), std::string::npos) << info.body;
+  for (const char* path : {"/realbuf.flv", "/realbuf.ts", "/realbuf.mp4", "/realbuf.mkv"}) {
+    ProgramResult probe = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                      "-show_entries", "stream=codec_name", "-of", "csv=p=0", Url(path)});
+    EXPECT_EQ(probe.exit_code, 0) << path << ": " << probe.err;
+    EXPECT_NE(probe.out.find("h264"), std::string::npos) << path << ": " << probe.out << probe.err;
+    EXPECT_NE(probe.out.find("aac"), std::string::npos) << path << ": " << probe.out;
+  }
+  // Track selection is handed to dtscsrc: audio=none gives a video-only FLV.
+  ProgramResult video_only = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                         "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                                         Url("/realbuf.ts?audio=none")});
+  EXPECT_NE(video_only.out.find("h264"), std::string::npos) << video_only.err;
+  EXPECT_EQ(video_only.out.find("aac"), std::string::npos) << video_only.out;
+}
+
+}  // namespace
+}  // namespace haze::testing
