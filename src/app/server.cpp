@@ -1,6 +1,11 @@
 #include "app/server.h"
 
 #include <glib-unix.h>
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include <gst/gst.h>
 
 #include "base/log.h"
@@ -94,6 +99,45 @@ std::string Server::Banner() const {
   return out;
 }
 
+namespace {
+
+// Quotes |arg| for a POSIX shell only when it needs it.
+std::string ShellArg(const std::string& arg) {
+  bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return g_ascii_isalnum(c) || std::string_view("_-./:=,+@%!").find(c) != std::string_view::npos;
+  });
+  if (plain) return arg;
+  GCharPtr q(g_shell_quote(arg.c_str()));
+  return q.get();
+}
+
+// Splits a gst-launch description into arguments (whitespace outside double quotes):
+// gst-launch-1.0 treats each argument as one token.
+std::vector<std::string> LaunchTokens(const std::string& launch) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < launch.size(); ++i) {
+    char c = launch[i];
+    if (c == '\\' && i + 1 < launch.size()) {
+      cur += c;
+      cur += launch[++i];
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (!quoted && g_ascii_isspace(c)) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> Server::GstLaunchCommand(const config::ServerConfig& config,
                                              const std::string& stream) {
   core::TemplateSet templates;
@@ -109,20 +153,16 @@ Result<std::string> Server::GstLaunchCommand(const config::ServerConfig& config,
   std::string plugin_dir = HAZE_PLUGIN_BUILD_DIR;
   std::string env;
   if (g_file_test((plugin_dir + "/libgsthaze.so").c_str(), G_FILE_TEST_EXISTS)) {
-    GCharPtr q(g_shell_quote(plugin_dir.c_str()));
-    env = std::string("GST_PLUGIN_PATH=") + q.get() + " ";
+    env = "GST_PLUGIN_PATH=" + ShellArg(plugin_dir) + " ";
   }
-  GCharPtr launch(g_shell_quote(described->launch.c_str()));
-  std::string cmd = env + "gst-launch-1.0 -e " + launch.get();
+  std::string cmd = env + "gst-launch-1.0 -e";
+  for (const auto& token : LaunchTokens(described->launch)) cmd += " " + ShellArg(token);
   if (!described->exec.empty()) {
     // The source command's stdout becomes gst-launch's stdin (fdsrc fd=0).
     gchar** argv = nullptr;
     if (g_shell_parse_argv(described->exec.c_str(), nullptr, &argv, nullptr)) {
       std::string quoted;
-      for (gchar** a = argv; *a; ++a) {
-        GCharPtr q(g_shell_quote(*a));
-        quoted += (quoted.empty() ? "" : " ") + std::string(q.get());
-      }
+      for (gchar** a = argv; *a; ++a) quoted += (quoted.empty() ? "" : " ") + ShellArg(*a);
       g_strfreev(argv);
       cmd = quoted + " | " + cmd;
     }
