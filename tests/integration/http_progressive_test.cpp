@@ -96,14 +96,15 @@ TEST_F(ProgressiveTest, FfprobeAndFfmpegReadEveryFormat) {
       {"/videogen.mkv", "h264", "aac"}, {"/videogen.mp4", "h264", "aac"},
       {"/vpx.webm", "vp8", "opus"}};
   for (const auto& [path, vcodec, acodec] : cases) {
-    ProgramResult probe = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000",
+    ProgramResult probe = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000", "-analyzeduration", "1500000",
                                       "-show_entries", "stream=codec_name", "-of", "csv=p=0",
                                       MediaUrl(path)});
     EXPECT_EQ(probe.exit_code, 0) << path << ": " << probe.err;
     EXPECT_NE(probe.out.find(vcodec), std::string::npos) << path << ": " << probe.out;
     EXPECT_NE(probe.out.find(acodec), std::string::npos) << path << ": " << probe.out;
     ProgramResult decode = RunProgram({"ffmpeg", "-nostdin", "-v", "error", "-rw_timeout", "15000000",
-                                       "-i", MediaUrl(path), "-t", "1.5", "-f", "null", "-"});
+                                       "-analyzeduration", "1500000", "-i", MediaUrl(path), "-t",
+                                       "1", "-f", "null", "-"});
     EXPECT_EQ(decode.exit_code, 0) << path << ": " << decode.err;
     // Decoder errors fail; the null muxer's note about two packets sharing a millisecond
     // timestamp (FLV/MKV have ms resolution) does not.
@@ -233,15 +234,16 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
   EXPECT_NE(info.body.find("\"codec\":\"H264\""), std::string::npos) << info.body;
   EXPECT_NE(info.body.find("\"codec\":\"AAC\""), std::string::npos) << info.body;
   for (const char* path : {"/realbuf.flv", "/realbuf.ts", "/realbuf.mp4", "/realbuf.mkv"}) {
-    ProgramResult probe = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000",
+    ProgramResult probe = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000", "-analyzeduration", "1500000",
                                       "-show_entries", "stream=codec_name", "-of", "csv=p=0", Url(path)});
     EXPECT_EQ(probe.exit_code, 0) << path << ": " << probe.err;
     EXPECT_NE(probe.out.find("h264"), std::string::npos) << path << ": " << probe.out << probe.err;
     EXPECT_NE(probe.out.find("aac"), std::string::npos) << path << ": " << probe.out;
   }
   // Track selection is handed to dtscsrc: audio=none gives a video-only FLV.
-  ProgramResult video_only = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000",
-                                         "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+  ProgramResult video_only = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000", "-analyzeduration", "1500000",
+                                         "-analyzeduration", "1500000", "-show_entries",
+                                         "stream=codec_name", "-of", "csv=p=0",
                                          Url("/realbuf.ts?audio=none")});
   EXPECT_NE(video_only.out.find("h264"), std::string::npos) << video_only.err;
   EXPECT_EQ(video_only.out.find("aac"), std::string::npos) << video_only.out;
