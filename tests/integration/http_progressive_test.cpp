@@ -249,5 +249,17 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
   EXPECT_EQ(video_only.out.find("aac"), std::string::npos) << video_only.out;
 }
 
+TEST_F(RealBufferTest, StartStopRangeGetsAPrivateMuxerAndEnds) {
+  // Wait until the buffer holds a couple of seconds, then ask for media time 0..1500 ms.
+  ASSERT_EQ(HttpRequest("GET", Url("/json_realbuf.js")).status, 200u);
+  g_usleep(2 * G_USEC_PER_SEC);
+  RawViewer ranged(http_port_, "/realbuf.flv?start=0&stop=1500");
+  ranged.ReadAtLeast(10 << 20, 15000);  // returns at EOF
+  std::string body = Dechunk(ranged.Body());
+  EXPECT_EQ(body.substr(0, 3), "FLV");
+  EXPECT_NE(ranged.data().find("\r\n0\r\n\r\n"), std::string::npos) << "response did not end";
+  EXPECT_GT(body.size(), 5000u);
+}
+
 }  // namespace
 }  // namespace haze::testing
