@@ -125,7 +125,10 @@ void ApiRouter::Handle(const Request& req, bool minimal_path) {
     text = body;
     // A form POST (command=...) carries the JSON as a form field.
     std::string ctype = req.Header("Content-Type");
-    if (ctype.find("application/x-www-form-urlencoded") != std::string::npos) {
+    // Clients that POST raw JSON without a content type (curl -d, urllib) get it as JSON.
+    bool json_body = body.find_first_not_of(" \t\r\n") != std::string::npos &&
+                     body[body.find_first_not_of(" \t\r\n")] == '{';
+    if (!json_body && ctype.find("application/x-www-form-urlencoded") != std::string::npos) {
       GHashTable* form = soup_form_decode(body.c_str());
       auto* c = static_cast<const char*>(g_hash_table_lookup(form, "command"));
       text = c ? c : "{}";

@@ -75,6 +75,10 @@ GstElement* MakeMuxer(MuxFormat format) {
       if (mux) g_object_set(mux, "fragment-duration", 1000u, "streamable", TRUE, nullptr);
       break;
   }
+  // Aggregator muxers in live mode time out on a track whose next frame is late and then emit
+  // frames with wrong timestamps (flvmux 1.22 writes audio tags on the video's 40 ms grid).
+  // Waiting up to 200 ms for every track keeps the interleave and the timestamps right.
+  if (mux) SetIfExists(G_OBJECT(mux), "latency", "200000000");
   return mux;
 }
 
