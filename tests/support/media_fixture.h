@@ -82,8 +82,9 @@ inline EncodedMedia EncodeTestMedia(int seconds) {
   a.rate = 48000;
   a.channels = 2;
   Collect("videotestsrc num-buffers=" + std::to_string(seconds * 25) +
-              " ! video/x-raw,width=320,height=180,framerate=25/1 ! x264enc key-int-max=25 "
-              "speed-preset=ultrafast bframes=2 bitrate=400 ! h264parse ! "
+              " ! video/x-raw,format=I420,width=320,height=180,framerate=25/1 ! x264enc "
+              "key-int-max=25 speed-preset=ultrafast bframes=2 bitrate=400 ! "
+              "video/x-h264,profile=main ! h264parse ! "
               "video/x-h264,stream-format=avc,alignment=au ! appsink name=sink",
           0, media);
   Collect("audiotestsrc num-buffers=" + std::to_string(seconds * 48000 / 1024) +
