@@ -63,8 +63,9 @@ inline void Collect(const std::string& launch, uint32_t track, EncodedMedia& med
   gst_object_unref(pipeline);
 }
 
-// |seconds| of 320x180p25 H.264 (1 s GOP, B-frames) + 48 kHz stereo AAC.
-inline EncodedMedia EncodeTestMedia(int seconds) {
+// |seconds| of 320x180p25 H.264 (1 s GOP, B-frames, |kbps|) + 48 kHz stereo AAC.
+inline EncodedMedia EncodeTestMedia(int seconds, int width = 320, int height = 180,
+                                    int kbps = 400, const char* pattern = "smpte") {
   gst_init(nullptr, nullptr);
   EncodedMedia media;
   media.tracks.resize(2);
@@ -72,8 +73,8 @@ inline EncodedMedia EncodeTestMedia(int seconds) {
   v.id = 0;
   v.kind = dtsc::TrackKind::kVideo;
   v.codec = dtsc::Codec::kH264;
-  v.width = 320;
-  v.height = 180;
+  v.width = width;
+  v.height = height;
   v.fps_n = 25;
   auto& a = media.tracks[1];
   a.id = 1;
@@ -81,9 +82,12 @@ inline EncodedMedia EncodeTestMedia(int seconds) {
   a.codec = dtsc::Codec::kAAC;
   a.rate = 48000;
   a.channels = 2;
-  Collect("videotestsrc num-buffers=" + std::to_string(seconds * 25) +
-              " ! video/x-raw,format=I420,width=320,height=180,framerate=25/1 ! x264enc "
-              "key-int-max=25 speed-preset=ultrafast bframes=2 bitrate=400 ! "
+  Collect(std::string("videotestsrc pattern=") + pattern + " num-buffers=" +
+              std::to_string(seconds * 25) +
+              " ! video/x-raw,format=I420,width=" + std::to_string(width) +
+              ",height=" + std::to_string(height) +
+              ",framerate=25/1 ! x264enc key-int-max=25 speed-preset=ultrafast bframes=2 bitrate=" +
+              std::to_string(kbps) + " ! "
               "video/x-h264,profile=main ! h264parse ! "
               "video/x-h264,stream-format=avc,alignment=au ! appsink name=sink",
           0, media);
