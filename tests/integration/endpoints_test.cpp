@@ -193,11 +193,11 @@ TEST_F(EndpointsTest, DashMpdLiveAndVod) {
   EXPECT_NE(x.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"/time\"/>"),
             std::string::npos);
   EXPECT_NE(x.find("codecs=\"mp4a.40.2\""), std::string::npos);
-  EXPECT_NE(x.find("<S t=\"0\" d=\"180000\""), std::string::npos);  // 2 s at 90 kHz
+  EXPECT_NE(x.find("<S t=\"7200\" d=\"180000\""), std::string::npos);  // 2 s at 90 kHz, from the first pts
   Finish();
   x = Body(*Get("cmaf", "live", "index.mpd"));
   EXPECT_NE(x.find("type=\"static\" mediaPresentationDuration=\"PT12."), std::string::npos) << x;
-  EXPECT_NE(x.find("<S t=\"0\" d=\"180000\" r=\"5\"/>"), std::string::npos) << x;
+  EXPECT_NE(x.find("<S t=\"7200\" d=\"180000\" r=\"5\"/>"), std::string::npos) << x;
   auto seg = Get("cmaf", "live", "0/3.m4s");
   EXPECT_EQ(seg->status, 200);
   EXPECT_EQ(seg->Header("Cache-Control"), "public, max-age=31536000, immutable");

@@ -276,8 +276,11 @@ void SegmentStore::ProduceCmaf(CmafTrack& t, const std::vector<dtsc::Fragment>& 
       CmafSegment seg;
       seg.number = f.number;
       seg.discontinuity = f.discont;
-      seg.start_ns = frames.empty() ? f.start : frames.front().dts;
       t.segments.push_back(std::move(seg));
+    }
+    if (t.dts_shift == dtsc::kNone && !frames.empty()) {
+      const dtsc::Frame& first = frames.front();
+      t.dts_shift = first.pts == dtsc::kNone ? 0 : std::max<int64_t>(first.pts - first.dts, 0);
     }
     CmafSegment& seg = t.segments.back();
     const int64_t target = options_.part_target_ns;
@@ -310,16 +313,19 @@ void SegmentStore::EmitPart(CmafTrack& t, CmafSegment& seg, int64_t end_dts) {
   MappedFrames mapped(t.pending);
   std::vector<Sample> samples;
   samples.reserve(t.pending.size());
+  const int64_t shift = t.dts_shift == dtsc::kNone ? 0 : t.dts_shift;
   for (size_t i = 0; i < t.pending.size(); ++i) {
     const auto& f = t.pending[i];
-    samples.push_back({mapped.data(i), f.dts, f.pts == dtsc::kNone ? f.dts : f.pts,
+    samples.push_back({mapped.data(i), f.dts + shift, f.pts == dtsc::kNone ? f.dts : f.pts,
                        f.keyframe});
   }
   int64_t last = t.pending.back().dts;
   if (end_dts == kUnknownEnd || end_dts <= last)
     end_dts = last + (t.last_delta > 0 ? t.last_delta : DefaultDeltaNs(t.info));
+  end_dts += shift;
+  if (seg.parts.empty()) seg.start_ns = t.pending.front().dts + shift;
   CmafPart part;
-  part.duration_ns = end_dts - t.pending.front().dts;
+  part.duration_ns = end_dts - (t.pending.front().dts + shift);
   part.independent = !t.info.video || t.pending.front().keyframe;
   std::string tag = "c" + std::to_string(t.id) + "-" + std::to_string(seg.number) + "." +
                     std::to_string(seg.parts.size());

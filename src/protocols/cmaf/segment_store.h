@@ -67,6 +67,10 @@ struct CmafTrack {
   int64_t last_delta = 0;
   uint32_t sequence = 0;
   bool started = false;
+  // Decode times are shifted by the first keyframe's composition offset, so that a segment's
+  // decode time (tfdt, DASH S@t) equals its earliest presentation time; B-frames then get
+  // negative composition offsets (trun v1).
+  int64_t dts_shift = dtsc::kNone;
   const CmafSegment* Find(uint64_t number) const;
   const CmafSegment* LastComplete() const;
 };
