@@ -205,5 +205,39 @@ TEST_F(EndpointsTest, DashMpdLiveAndVod) {
   EXPECT_EQ(Body(time).size(), 24u);  // 2026-11-21T23:23:04.123Z
 }
 
+TEST_F(EndpointsTest, DiscontinuityAfterReconnectAndWindow) {
+  PushUntil(0.3);
+  source_->MarkDiscont();
+  PushUntil(0.8);
+  std::string ts = Body(*Get("hls", "live", "0_1/index.m3u8"));
+  size_t tag = ts.find("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:");
+  EXPECT_NE(tag, std::string::npos) << ts;
+  std::string cmaf = Body(*Get("cmaf", "live", "0/index.m3u8", {{"llhls", "0"}}));
+  EXPECT_NE(cmaf.find("#EXT-X-DISCONTINUITY\n"), std::string::npos) << cmaf;
+  // The live window leaves out the oldest fragment (about to be evicted).
+  EXPECT_EQ(ts.find("\n0_2000.ts\n"), std::string::npos);
+  EXPECT_NE(ts.find("#EXT-X-MEDIA-SEQUENCE:1\n"), std::string::npos);
+  // Trimming the buffer evicts segments; evicted discontinuities count in the sequence.
+  source_->Trim(1);
+  PushUntil(1.0);
+  auto old = Get("hls", "live", "0_1/2000_4000.ts");
+  EXPECT_EQ(old->status, 404);
+  ts = Body(*Get("hls", "live", "0_1/index.m3u8"));
+  EXPECT_NE(ts.find("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), std::string::npos) << ts;
+}
+
+TEST_F(EndpointsTest, StoresAreSharedRecreatedAndDroppedWhenIdle) {
+  PushUntil(0.5);
+  SegmentStore* a = service_->Acquire("live");
+  EXPECT_EQ(service_->Acquire("live"), a);  // one store per stream, whatever the viewer count
+  EXPECT_EQ(service_->store_count(), 1u);
+  source_ = std::make_shared<FakeSource>(Media().tracks);  // new publisher session
+  SegmentStore* b = service_->Acquire("live");
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->ts_variants().empty());  // fresh store
+  EXPECT_EQ(service_->DropIdle(0), 1u);
+  EXPECT_EQ(service_->store_count(), 0u);
+}
+
 }  // namespace
 }  // namespace haze::cmaf

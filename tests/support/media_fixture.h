@@ -121,8 +121,8 @@ class FakeSource : public cmaf::FragmentSource {
       std::lock_guard lock(mutex_);
       dtsc::Frame frame{f.buffer, f.track, f.dts, f.pts, dtsc::kNone, f.keyframe, false, seq_++};
       bool video_key = f.keyframe && tracks_[f.track].kind == dtsc::TrackKind::kVideo;
-      if (fragments_.empty() || (video_key && f.dts - fragments_.back().start >=
-                                                  options_.segment_ms * 1000000)) {
+      if (fragments_.empty() || (video_key && (discont_ || f.dts - fragments_.back().start >=
+                                                                 options_.segment_ms * 1000000))) {
         if (!fragments_.empty()) {
           auto& last = fragments_.back();
           last.complete = true;
@@ -133,6 +133,8 @@ class FakeSource : public cmaf::FragmentSource {
         next.number = fragments_.empty() ? first_number_ : fragments_.back().number + 1;
         next.first_seq = frame.seq;
         next.start = f.dts;
+        next.discont = discont_;
+        discont_ = false;
         fragments_.push_back(next);
       }
       frames_.push_back(std::move(frame));
@@ -161,6 +163,11 @@ class FakeSource : public cmaf::FragmentSource {
     while (fragments_.size() > keep) fragments_.erase(fragments_.begin());
   }
   void set_first_number(uint64_t n) { first_number_ = n; }
+  // A publisher reconnect: the next video keyframe starts a fragment marked discont.
+  void MarkDiscont() {
+    std::lock_guard lock(mutex_);
+    discont_ = true;
+  }
 
   std::vector<dtsc::TrackInfo> Tracks() const override { return tracks_; }
   std::vector<dtsc::Fragment> Fragments() const override {
@@ -208,6 +215,7 @@ class FakeSource : public cmaf::FragmentSource {
   uint64_t seq_ = 0;
   uint64_t first_number_ = 0;
   uint64_t next_id_ = 0;
+  bool discont_ = false;
   std::vector<std::pair<uint64_t, std::function<void()>>> listeners_;
 };
 

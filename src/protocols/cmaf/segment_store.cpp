@@ -243,6 +243,8 @@ void SegmentStore::Update() {
   stats_ = source_->Stats();
   buffer_options_ = source_->Options();
   SyncTracks();
+  for (const auto& f : fragments)
+    if (f.discont && f.number > 0) discontinuities_.insert(f.number);
   if (!fragments.empty()) Evict(fragments.front().number);
   for (auto& t : cmaf_) ProduceCmaf(t, fragments);
   for (auto& v : ts_) ProduceTs(v, fragments);
@@ -252,11 +254,11 @@ void SegmentStore::Update() {
 void SegmentStore::Evict(uint64_t oldest) {
   for (auto& t : cmaf_)
     while (!t.segments.empty() && t.segments.front().number < oldest) t.segments.pop_front();
-  for (auto& v : ts_) {
-    while (!v.segments.empty() && v.segments.front().number < oldest) {
-      if (v.segments.front().discontinuity && &v == &ts_.front()) ++discontinuity_sequence_;
-      v.segments.pop_front();
-    }
+  for (auto& v : ts_)
+    while (!v.segments.empty() && v.segments.front().number < oldest) v.segments.pop_front();
+  while (!discontinuities_.empty() && *discontinuities_.begin() < oldest) {
+    discontinuities_.erase(discontinuities_.begin());
+    ++discontinuity_sequence_;
   }
   oldest_ = oldest;
 }

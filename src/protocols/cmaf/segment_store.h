@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,7 @@ class SegmentStore {
   dtsc::BufferOptions buffer_options_;
   uint64_t oldest_ = 0;
   uint64_t discontinuity_sequence_ = 0;
+  std::set<uint64_t> discontinuities_;  // fragment numbers marked discont, still in the window
   uint64_t bytes_produced_ = 0;
   int64_t last_access_ms_ = 0;
   std::vector<std::unique_ptr<Waiter>> waiters_;
