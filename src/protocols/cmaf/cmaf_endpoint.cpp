@@ -211,12 +211,10 @@ void ServeFile(SegmentStore& store, const CmafTrack& t, const std::string& file,
     respond(NotFound());
     return;
   }
-  SegmentStore* s = &store;
   store.WaitFor([lookup] { return lookup().has_value(); }, BlockTimeoutMs(store),
-                [s, lookup, respond](bool ready) {
-                  auto r = ready ? lookup() : std::nullopt;
+                [lookup, respond](bool ready) {
+                  auto r = ready ? lookup() : std::nullopt;  // the store is alive when ready
                   respond(r ? std::move(*r) : NotFound());
-                  (void)s;
                 });
 }
 

@@ -11,6 +11,7 @@ namespace haze::cmaf {
 
 SegmentService::SegmentService(Lookup lookup, ServiceOptions options)
     : lookup_(std::move(lookup)), options_(std::move(options)) {
+  InitLogging();
   reaper_ = g_timeout_source_new_seconds(10);
   g_source_set_callback(
       reaper_,

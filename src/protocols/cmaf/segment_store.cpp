@@ -160,6 +160,7 @@ SegmentStore::SegmentStore(std::string stream, std::shared_ptr<FragmentSource> s
     g_source_unref(idle);
   });
   last_access_ms_ = NowMs();
+  InitLogging();
   Update();
 }
 
@@ -350,6 +351,8 @@ void SegmentStore::FinishSegment(CmafTrack& t, CmafSegment& seg) {
   bytes_produced_ -= total;  // counted once as parts already
   seg.full = MakeData(std::move(whole), "c" + std::to_string(t.id) + "-" + std::to_string(seg.number));
   seg.complete = true;
+  GST_LOG("%s: CMAF track %u segment %" G_GUINT64_FORMAT " (%zu parts, %zu bytes)", stream_.c_str(),
+          t.id, seg.number, seg.parts.size(), seg.full.bytes.size());
   size_t complete = 0;
   for (auto it = t.segments.rbegin(); it != t.segments.rend(); ++it) {
     if (!it->complete) continue;
@@ -385,6 +388,8 @@ void SegmentStore::ProduceTs(TsVariant& v, const std::vector<dtsc::Fragment>& fr
     seg.discontinuity = f.discont;
     seg.name = std::to_string(f.start / kMsNs) + "_" + std::to_string((f.start + f.duration) / kMsNs) + ".ts";
     seg.data = MakeData(v.muxer->WriteSegment(samples), "t" + v.key + "-" + std::to_string(f.number));
+    GST_LOG("%s: TS %s segment %s (%zu bytes)", stream_.c_str(), v.key.c_str(), seg.name.c_str(),
+            seg.data.bytes.size());
     v.segments.push_back(std::move(seg));
     v.cursor = f.number + 1;
   }

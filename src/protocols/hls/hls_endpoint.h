@@ -4,6 +4,8 @@
 // Thread: the main context of the SegmentService.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "protocols/cmaf/http_types.h"
