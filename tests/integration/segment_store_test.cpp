@@ -189,5 +189,58 @@ TEST(SegmentStore, EvictsWithTheWindowAndProducesOnlyOnce) {
   EXPECT_GT(store.bytes_produced(), produced);
 }
 
+TEST(SegmentStore, HevcInTsAndCmafDecodes) {
+  EncodedMedia media = testing::EncodeTestMedia(4, 320, 180, 300, "smpte", true);
+  auto source = std::make_shared<FakeSource>(media.tracks);
+  SegmentStore store("hevc", source);
+  store.EnableTs();
+  store.EnableCmaf();
+  for (const auto& f : media.frames) source->Push(f);
+  source->Finish(media.frames.back().dts + 40000000);
+  store.Update();
+  ASSERT_EQ(store.ts_variants().size(), 1u);
+  std::vector<uint8_t> ts;
+  for (const auto& s : store.ts_variants()[0].segments) Append(ts, s.data.bytes);
+  std::string path = WriteTemp("hevc.ts", ts);
+  std::string counts = FrameCounts(path);
+  EXPECT_EQ(counts.substr(0, 9), "hevc,100;") << counts;
+  g_unlink(path.c_str());
+  const CmafTrack* video = store.FindCmafTrack(0);
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(video->codecs.substr(0, 7), "hvc1.1.");
+  std::vector<uint8_t> mp4;
+  Append(mp4, video->init.bytes);
+  for (const auto& s : video->segments) Append(mp4, s.full.bytes);
+  path = WriteTemp("hevc.mp4", mp4);
+  EXPECT_EQ(FrameCounts(path), "hevc,100;");
+  g_unlink(path.c_str());
+}
+
+TEST(SegmentStore, AudioOnlyStream) {
+  std::vector<dtsc::TrackInfo> tracks = {Media().tracks[1]};
+  tracks[0].id = 0;
+  auto source = std::make_shared<FakeSource>(tracks);
+  SegmentStore store("radio", source);
+  store.EnableTs();
+  store.EnableCmaf();
+  for (const auto& f : Media().frames) {
+    if (f.track != 1) continue;
+    testing::EncodedFrame copy = f;
+    copy.track = 0;
+    source->Push(copy);
+  }
+  source->Finish(Media().frames.back().dts + 21333333);
+  store.Update();
+  ASSERT_EQ(store.ts_variants().size(), 1u);
+  EXPECT_EQ(store.ts_variants()[0].key, "0");
+  EXPECT_GE(store.ts_variants()[0].segments.size(), 5u);
+  std::vector<uint8_t> ts;
+  for (const auto& s : store.ts_variants()[0].segments) Append(ts, s.data.bytes);
+  std::string path = WriteTemp("radio.ts", ts);
+  std::string counts = FrameCounts(path);
+  EXPECT_EQ(counts.substr(0, counts.find(";;") + 1), "aac," + std::to_string(CountFrames(1)) + ";") << counts;
+  g_unlink(path.c_str());
+}
+
 }  // namespace
 }  // namespace haze::cmaf

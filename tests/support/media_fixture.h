@@ -63,16 +63,18 @@ inline void Collect(const std::string& launch, uint32_t track, EncodedMedia& med
   gst_object_unref(pipeline);
 }
 
-// |seconds| of 320x180p25 H.264 (1 s GOP, B-frames, |kbps|) + 48 kHz stereo AAC.
+// |seconds| of 320x180p25 H.264 (1 s GOP, B-frames, |kbps|) + 48 kHz stereo AAC; with |hevc|,
+// H.265 (hvc1) instead of H.264.
 inline EncodedMedia EncodeTestMedia(int seconds, int width = 320, int height = 180,
-                                    int kbps = 400, const char* pattern = "smpte") {
+                                    int kbps = 400, const char* pattern = "smpte",
+                                    bool hevc = false) {
   gst_init(nullptr, nullptr);
   EncodedMedia media;
   media.tracks.resize(2);
   auto& v = media.tracks[0];
   v.id = 0;
   v.kind = dtsc::TrackKind::kVideo;
-  v.codec = dtsc::Codec::kH264;
+  v.codec = hevc ? dtsc::Codec::kH265 : dtsc::Codec::kH264;
   v.width = width;
   v.height = height;
   v.fps_n = 25;
@@ -82,14 +84,17 @@ inline EncodedMedia EncodeTestMedia(int seconds, int width = 320, int height = 1
   a.codec = dtsc::Codec::kAAC;
   a.rate = 48000;
   a.channels = 2;
+  std::string encoder =
+      hevc ? "x265enc key-int-max=25 speed-preset=ultrafast bitrate=" + std::to_string(kbps) +
+                 " ! h265parse ! video/x-h265,stream-format=hvc1,alignment=au"
+           : "x264enc key-int-max=25 speed-preset=ultrafast bframes=2 bitrate=" +
+                 std::to_string(kbps) +
+                 " ! video/x-h264,profile=main ! h264parse ! "
+                 "video/x-h264,stream-format=avc,alignment=au";
   Collect(std::string("videotestsrc pattern=") + pattern + " num-buffers=" +
-              std::to_string(seconds * 25) +
-              " ! video/x-raw,format=I420,width=" + std::to_string(width) +
-              ",height=" + std::to_string(height) +
-              ",framerate=25/1 ! x264enc key-int-max=25 speed-preset=ultrafast bframes=2 bitrate=" +
-              std::to_string(kbps) + " ! "
-              "video/x-h264,profile=main ! h264parse ! "
-              "video/x-h264,stream-format=avc,alignment=au ! appsink name=sink",
+              std::to_string(seconds * 25) + " ! video/x-raw,format=I420,width=" +
+              std::to_string(width) + ",height=" + std::to_string(height) +
+              ",framerate=25/1 ! " + encoder + " ! appsink name=sink",
           0, media);
   Collect("audiotestsrc num-buffers=" + std::to_string(seconds * 48000 / 1024) +
               " samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! avenc_aac ! "
@@ -120,7 +125,10 @@ class FakeSource : public cmaf::FragmentSource {
     {
       std::lock_guard lock(mutex_);
       dtsc::Frame frame{f.buffer, f.track, f.dts, f.pts, dtsc::kNone, f.keyframe, false, seq_++};
-      bool video_key = f.keyframe && tracks_[f.track].kind == dtsc::TrackKind::kVideo;
+      bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [](const auto& t) {
+        return t.kind == dtsc::TrackKind::kVideo;
+      });
+      bool video_key = f.keyframe && (tracks_[f.track].kind == dtsc::TrackKind::kVideo || !has_video);
       if (fragments_.empty() || (video_key && (discont_ || f.dts - fragments_.back().start >=
                                                                  options_.segment_ms * 1000000))) {
         if (!fragments_.empty()) {
