@@ -25,6 +25,7 @@ class EndpointsTest : public ::testing::Test {
     source_ = std::make_shared<FakeSource>(Media().tracks);
     ServiceOptions options;
     options.store.block_timeout_ms = 150;
+    options.boot_wait_ms = 0;
     service_ = std::make_unique<SegmentService>(
         [this](const std::string& name) -> std::shared_ptr<FragmentSource> {
           return name == "live" ? source_ : nullptr;
@@ -86,6 +87,41 @@ TEST_F(EndpointsTest, BootingStreamAnswersAtOnce) {
   auto r = Get("hls", "live", "index.m3u8");
   ASSERT_TRUE(r);
   EXPECT_NE(Body(*r).find("#EXT-X-ERROR"), std::string::npos);
+}
+
+TEST_F(EndpointsTest, StartingStreamGetsItsFirstPlaylistWhenReady) {
+  ServiceOptions options;
+  options.boot_wait_ms = 3000;
+  // An asynchronous opener (like StreamHost::OpenForPlay) whose session lives with the store.
+  std::weak_ptr<int> session_alive;
+  service_ = std::make_unique<SegmentService>(
+      SegmentService::Opener([this, &session_alive](const std::string& name,
+                                                   SegmentService::OpenDone done) {
+        auto source = source_;
+        auto session = std::make_shared<int>(7);
+        if (name == "live") session_alive = session;
+        g_idle_add_full(G_PRIORITY_DEFAULT, [](gpointer p) -> gboolean {
+          (*static_cast<std::function<void()>*>(p))();
+          return G_SOURCE_REMOVE;
+        }, new std::function<void()>([done, source, session, name] {
+          done({name == "live" ? source : nullptr, session});
+        }), [](gpointer p) { delete static_cast<std::function<void()>*>(p); });
+      }),
+      options);
+  Get("hls", "live", "index.m3u8");
+  auto master = last_;
+  Get("cmaf", "nope", "index.m3u8");
+  auto missing = last_;
+  Pump();
+  EXPECT_FALSE(*master);  // parked: stream is starting
+  ASSERT_TRUE(*missing);
+  EXPECT_NE(Body(**missing).find("Stream open failed"), std::string::npos);
+  PushUntil(0.3);
+  ASSERT_TRUE(*master);
+  EXPECT_NE(Body(**master).find("#EXT-X-STREAM-INF:"), std::string::npos) << Body(**master);
+  EXPECT_FALSE(session_alive.expired());  // kept by the store
+  service_->DropIdle(0);
+  EXPECT_TRUE(session_alive.expired());
 }
 
 TEST_F(EndpointsTest, TsHlsVod) {

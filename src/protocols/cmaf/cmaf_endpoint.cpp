@@ -231,28 +231,31 @@ PlaylistEdge TrackEdge(const CmafTrack& t) {
   return {static_cast<int64_t>(last->number), static_cast<int64_t>(last->parts.size()) - 1};
 }
 
-void HandleCmaf(SegmentService& service, const HttpRequest& req, const Respond& respond) {
+namespace {
+
+bool HasCmafContent(const SegmentStore& store) {
+  for (const auto& t : store.cmaf_tracks())
+    if (t.LastComplete()) return true;
+  return store.ended();
+}
+
+void Serve(SegmentService& service, SegmentStore& store, const HttpRequest& req,
+           const Respond& respond) {
   bool playlist = req.path.ends_with(".m3u8");
-  SegmentStore* store = service.Acquire(req.stream);
-  if (!store) {
-    respond(playlist ? ErrorPlaylist(hls::kStreamOpenFailed) : NotFound());
-    return;
-  }
-  store->EnableCmaf();
   if (req.path == "index.m3u8") {
-    respond(Master(*store, req));
+    respond(Master(store, req));
     return;
   }
   if (req.path == "index.mpd") {
-    std::string mpd = dash::RenderStoreMpd(*store, service.options().utc_timing_url,
+    std::string mpd = dash::RenderStoreMpd(store, service.options().utc_timing_url,
                                            g_get_real_time() / 1000);
     respond(mpd.empty() ? NotFound()
-                        : TextResponse(200, kMpdType, std::move(mpd), PlaylistCache(*store)));
+                        : TextResponse(200, kMpdType, std::move(mpd), PlaylistCache(store)));
     return;
   }
   size_t slash = req.path.find('/');
   auto id = slash == std::string::npos ? std::nullopt : ParseNumber(req.path.substr(0, slash));
-  const CmafTrack* t = id ? store->FindCmafTrack(static_cast<uint32_t>(*id)) : nullptr;
+  const CmafTrack* t = id ? store.FindCmafTrack(static_cast<uint32_t>(*id)) : nullptr;
   if (!t) {
     respond(playlist ? ErrorPlaylist(hls::kStreamOpenFailed) : NotFound());
     return;
@@ -261,12 +264,40 @@ void HandleCmaf(SegmentService& service, const HttpRequest& req, const Respond& 
   if (file == "index.m3u8") {
     bool ll = LowLatency(req);
     if (ll && !req.Query("_HLS_msn").empty())
-      BlockingMedia(*store, t->id, req, respond);
+      BlockingMedia(store, t->id, req, respond);
     else
-      respond(Media(*store, t->id, ll));
+      respond(Media(store, t->id, ll));
     return;
   }
-  ServeFile(*store, *t, file, req, respond);
+  ServeFile(store, *t, file, req, respond);
+}
+
+}  // namespace
+
+void HandleCmaf(SegmentService& service, const HttpRequest& req, const Respond& respond) {
+  SegmentService* svc = &service;
+  service.Acquire(req.stream, [svc, req, respond](SegmentStore* store) {
+    bool manifest = req.path.ends_with(".m3u8") || req.path.ends_with(".mpd");
+    if (!store) {
+      respond(req.path.ends_with(".m3u8") ? ErrorPlaylist(hls::kStreamOpenFailed) : NotFound());
+      return;
+    }
+    store->EnableCmaf();
+    int64_t boot_wait = svc->options().boot_wait_ms;
+    if (!manifest || boot_wait <= 0 || HasCmafContent(*store)) {
+      Serve(*svc, *store, req, respond);
+      return;
+    }
+    // A stream that is starting: wait a little for its first segment, then answer anyway.
+    store->WaitFor([store] { return HasCmafContent(*store); }, boot_wait,
+                   [svc, store, req, respond](bool ready) {
+                     if (ready)
+                       Serve(*svc, *store, req, respond);
+                     else
+                       respond(req.path.ends_with(".mpd") ? NotFound()
+                                                          : ErrorPlaylist("Stream is booting"));
+                   });
+  });
 }
 
 }  // namespace haze::cmaf

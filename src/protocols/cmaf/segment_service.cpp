@@ -10,7 +10,16 @@
 namespace haze::cmaf {
 
 SegmentService::SegmentService(Lookup lookup, ServiceOptions options)
-    : lookup_(std::move(lookup)), options_(std::move(options)) {
+    : SegmentService(
+          Opener([lookup = std::move(lookup)](const std::string& stream, OpenDone done) {
+            done({lookup ? lookup(stream) : nullptr, nullptr});
+          }),
+          std::move(options)) {
+  reuse_ = false;
+}
+
+SegmentService::SegmentService(Opener opener, ServiceOptions options)
+    : opener_(std::move(opener)), reuse_(true), options_(std::move(options)) {
   InitLogging();
   reaper_ = g_timeout_source_new_seconds(10);
   g_source_set_callback(
@@ -25,39 +34,62 @@ SegmentService::SegmentService(Lookup lookup, ServiceOptions options)
 }
 
 SegmentService::~SegmentService() {
+  *alive_ = false;
   g_source_destroy(reaper_);
   g_source_unref(reaper_);
 }
 
-SegmentStore* SegmentService::Acquire(const std::string& stream) {
-  auto source = lookup_ ? lookup_(stream) : nullptr;
+void SegmentService::Acquire(const std::string& stream, std::function<void(SegmentStore*)> done) {
   auto it = stores_.find(stream);
-  if (!source) {
-    if (it != stores_.end()) {
-      stores_.erase(it);
-      identities_.erase(stream);
+  if (reuse_ && it != stores_.end() && !(it->second.store->ended() && !it->second.store->vod())) {
+    it->second.store->Touch();
+    done(it->second.store.get());
+    return;
+  }
+  auto& waiting = opening_[stream];
+  waiting.push_back(std::move(done));
+  if (waiting.size() > 1) return;  // an open is already under way
+  std::weak_ptr<bool> alive = alive_;
+  opener_(stream, [this, alive, stream](OpenResult result) {
+    auto token = alive.lock();
+    if (token && *token) Opened(stream, std::move(result));
+  });
+}
+
+void SegmentService::Opened(const std::string& stream, OpenResult result) {
+  SegmentStore* store = nullptr;
+  if (!result.source) {
+    stores_.erase(stream);
+  } else {
+    Entry& entry = stores_[stream];
+    if (!entry.store || entry.identity != result.source->Identity()) {
+      GST_INFO("segment store for stream %s", stream.c_str());
+      entry.identity = result.source->Identity();
+      entry.store.reset();
+      entry.store = std::make_unique<SegmentStore>(stream, std::move(result.source), options_.store);
+      entry.session = std::move(result.session);
     }
-    return nullptr;
+    entry.store->Touch();
+    store = entry.store.get();
   }
-  if (it != stores_.end() && identities_[stream] == source->Identity()) {
-    it->second->Touch();
-    return it->second.get();
-  }
-  GST_INFO("segment store for stream %s", stream.c_str());
-  identities_[stream] = source->Identity();
-  auto store = std::make_unique<SegmentStore>(stream, std::move(source), options_.store);
-  auto* raw = store.get();
-  stores_[stream] = std::move(store);
-  return raw;
+  auto callers = std::move(opening_[stream]);
+  opening_.erase(stream);
+  for (auto& done : callers) done(store);
+}
+
+SegmentStore* SegmentService::Acquire(const std::string& stream) {
+  auto result = std::make_shared<SegmentStore*>(nullptr);
+  Acquire(stream, [result](SegmentStore* store) { *result = store; });
+  return *result;  // a late answer lands in |result| harmlessly
 }
 
 size_t SegmentService::DropIdle(int64_t idle_ms) {
   int64_t now = g_get_real_time() / 1000;
   size_t dropped = 0;
   for (auto it = stores_.begin(); it != stores_.end();) {
-    if (now - it->second->last_access_ms() >= idle_ms && it->second->waiter_count() == 0) {
+    const auto& store = *it->second.store;
+    if (now - store.last_access_ms() >= idle_ms && store.waiter_count() == 0) {
       GST_INFO("dropping idle segment store %s", it->first.c_str());
-      identities_.erase(it->first);
       it = stores_.erase(it);
       ++dropped;
     } else {

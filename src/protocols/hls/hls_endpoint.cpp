@@ -70,31 +70,29 @@ HttpResponse Media(const SegmentStore& store, const TsVariant& v) {
   return cmaf::TextResponse(200, cmaf::kM3u8Type, RenderMediaPlaylist(p), PlaylistCache(store));
 }
 
-}  // namespace
 
-void HandleHls(cmaf::SegmentService& service, const HttpRequest& req,
-               const cmaf::Respond& respond) {
+bool HasTsContent(const SegmentStore& store) {
+  for (const auto& v : store.ts_variants())
+    if (!v.segments.empty()) return true;
+  return store.ended();
+}
+
+void Serve(SegmentStore& store, const HttpRequest& req, const cmaf::Respond& respond) {
   bool playlist = req.path.ends_with(".m3u8");
-  SegmentStore* store = service.Acquire(req.stream);
-  if (!store) {
-    respond(playlist ? ErrorPlaylist(kStreamOpenFailed) : cmaf::NotFound());
-    return;
-  }
-  store->EnableTs();
   if (req.path == "index.m3u8") {
-    respond(Master(*store));
+    respond(Master(store));
     return;
   }
   size_t slash = req.path.find('/');
   const TsVariant* v =
-      slash == std::string::npos ? nullptr : store->FindTsVariant(req.path.substr(0, slash));
+      slash == std::string::npos ? nullptr : store.FindTsVariant(req.path.substr(0, slash));
   if (!v) {
     respond(playlist ? ErrorPlaylist(kStreamOpenFailed) : cmaf::NotFound());
     return;
   }
   std::string file = req.path.substr(slash + 1);
   if (file == "index.m3u8") {
-    respond(Media(*store, *v));
+    respond(Media(store, *v));
     return;
   }
   for (const auto& s : v->segments) {
@@ -104,6 +102,33 @@ void HandleHls(cmaf::SegmentService& service, const HttpRequest& req,
     }
   }
   respond(cmaf::NotFound());
+}
+
+}  // namespace
+
+void HandleHls(cmaf::SegmentService& service, const HttpRequest& req,
+               const cmaf::Respond& respond) {
+  int64_t boot_wait = service.options().boot_wait_ms;
+  service.Acquire(req.stream, [req, respond, boot_wait](SegmentStore* store) {
+    bool playlist = req.path.ends_with(".m3u8");
+    if (!store) {
+      respond(playlist ? ErrorPlaylist(kStreamOpenFailed) : cmaf::NotFound());
+      return;
+    }
+    store->EnableTs();
+    if (!playlist || boot_wait <= 0 || HasTsContent(*store)) {
+      Serve(*store, req, respond);
+      return;
+    }
+    // A stream that is starting: wait a little for its first segment, then answer anyway.
+    store->WaitFor([store] { return HasTsContent(*store); }, boot_wait,
+                   [store, req, respond](bool ready) {
+                     if (ready)
+                       Serve(*store, req, respond);
+                     else
+                       respond(ErrorPlaylist("Stream is booting"));
+                   });
+  });
 }
 
 }  // namespace haze::hls
