@@ -116,5 +116,18 @@ TEST_F(HttpSegmentsTest, FfmpegFollowsLiveCmaf) {
   EXPECT_GE(g_get_monotonic_time() - start, 1500000);
 }
 
+TEST(SoupBridge, SplitsAndRejectsPaths) {
+  std::string stream, rest;
+  ASSERT_TRUE(SplitSegmentPath("/hls/live%2Bjohn/0_1/index.m3u8", "/hls", stream, rest));
+  EXPECT_EQ(stream, "live+john");
+  EXPECT_EQ(rest, "0_1/index.m3u8");
+  EXPECT_FALSE(SplitSegmentPath("/hls/live", "/hls", stream, rest));
+  EXPECT_FALSE(SplitSegmentPath("/hlsx/live/index.m3u8", "/hls", stream, rest));
+  EXPECT_FALSE(SplitSegmentPath("/hls/../index.m3u8", "/hls", stream, rest));
+  EXPECT_FALSE(SplitSegmentPath("/hls/%2e%2e/index.m3u8", "/hls", stream, rest));
+  EXPECT_FALSE(SplitSegmentPath("/cmaf/a/../../x", "/cmaf", stream, rest));
+  EXPECT_FALSE(SplitSegmentPath("/cmaf/a%0a/index.mpd", "/cmaf", stream, rest));
+}
+
 }  // namespace
 }  // namespace haze::cmaf

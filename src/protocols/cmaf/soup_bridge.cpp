@@ -30,28 +30,8 @@ std::map<std::string, std::string> QueryMap(GHashTable* query) {
 }
 
 void Handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
-            gpointer data, const char* prefix, bool hls) {
-  auto* service = static_cast<SegmentService*>(data);
-  const char* method = soup_server_message_get_method(msg);
-  if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0) {
-    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
-    return;
-  }
-  HttpRequest req;
-  if (!SplitSegmentPath(path, prefix, req.stream, req.path)) {
-    ApplyResponse(msg, NotFound());
-    return;
-  }
-  req.query = QueryMap(query);
-  const char* inm = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-                                                 "If-None-Match");
-  if (inm) req.if_none_match = inm;
-  Dispatch(msg, std::move(req), [service, hls](const HttpRequest& r, const Respond& respond) {
-    if (hls)
-      hls::HandleHls(*service, r, respond);
-    else
-      HandleCmaf(*service, r, respond);
-  });
+            gpointer data) {
+  ServeSegmentRequest(msg, path, query, *static_cast<SegmentService*>(data));
 }
 
 }  // namespace
@@ -107,18 +87,40 @@ void Dispatch(SoupServerMessage* msg, HttpRequest request,
   }
 }
 
+void ServeSegmentRequest(SoupServerMessage* msg, const std::string& path, GHashTable* query,
+                         SegmentService& service) {
+  const char* method = soup_server_message_get_method(msg);
+  if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0) {
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  bool hls = path.starts_with("/hls/");
+  HttpRequest req;
+  if (!SplitSegmentPath(path, hls ? "/hls" : "/cmaf", req.stream, req.path)) {
+    ApplyResponse(msg, NotFound());
+    return;
+  }
+  req.query = QueryMap(query);
+  const char* inm = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                 "If-None-Match");
+  if (inm) req.if_none_match = inm;
+  SegmentService* svc = &service;
+  Dispatch(msg, std::move(req), [svc, hls](const HttpRequest& r, const Respond& respond) {
+    if (hls)
+      hls::HandleHls(*svc, r, respond);
+    else
+      HandleCmaf(*svc, r, respond);
+  });
+}
+
 void AddSegmentRoutes(SoupServer* server, SegmentService* service) {
   soup_server_add_handler(
       server, "/hls",
-      [](SoupServer* s, SoupServerMessage* m, const char* p, GHashTable* q, gpointer d) {
-        Handle(s, m, p, q, d, "/hls", true);
-      },
+      Handle,
       service, nullptr);
   soup_server_add_handler(
       server, "/cmaf",
-      [](SoupServer* s, SoupServerMessage* m, const char* p, GHashTable* q, gpointer d) {
-        Handle(s, m, p, q, d, "/cmaf", false);
-      },
+      Handle,
       service, nullptr);
   soup_server_add_handler(
       server, "/time",

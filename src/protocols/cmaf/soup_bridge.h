@@ -17,6 +17,11 @@ namespace haze::cmaf {
 // Registers the /hls, /cmaf and /time handlers. |service| must outlive |server|'s handlers.
 void AddSegmentRoutes(SoupServer* server, SegmentService* service);
 
+// For a router that matched the prefix itself: serves a GET/HEAD to "/hls/..." or "/cmaf/..."
+// (|path| as the router has it, decoded or not) from |service|, pausing |msg| when needed.
+void ServeSegmentRequest(SoupServerMessage* msg, const std::string& path, GHashTable* query,
+                         SegmentService& service);
+
 // Splits "/<prefix>/<stream>/<rest>" (path still percent-encoded). False for anything else,
 // including stream names with '/', "..", control characters or over 100 bytes.
 bool SplitSegmentPath(std::string_view path, std::string_view prefix, std::string& stream,
