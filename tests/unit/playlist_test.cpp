@@ -70,6 +70,8 @@ TEST(Playlist, LowLatencyTags) {
   std::string text = RenderMediaPlaylist(p);
   EXPECT_NE(text.find("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500\n"),
             std::string::npos);
+  p.part_hold_back_ns = 800 * kMs;  // under 2 x PART-TARGET: raised to it
+  EXPECT_NE(RenderMediaPlaylist(p).find("PART-HOLD-BACK=1.000\n"), std::string::npos);
   EXPECT_NE(text.find("#EXT-X-PART-INF:PART-TARGET=0.500\n"), std::string::npos);
   // Parts only for the segments within 3 target durations (3 * 3 s) of the end: not 10.
   EXPECT_EQ(text.find("10.0.m4s"), std::string::npos);

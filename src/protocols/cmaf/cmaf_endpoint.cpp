@@ -103,6 +103,7 @@ std::string MediaText(const SegmentStore& store, const CmafTrack& t, bool ll) {
   if (p.segments.empty()) return {};
   if (ll && !p.vod) {
     p.part_target_ns = store.options().part_target_ns;
+    p.part_hold_back_ns = store.options().part_hold_back_ns;
     uint64_t next = p.segments.back().msn + 1;
     const CmafSegment* open = t.segments.back().complete ? nullptr : &t.segments.back();
     if (open && open->number == next) {

@@ -28,6 +28,8 @@ namespace haze::cmaf {
 
 struct StoreOptions {
   int64_t part_target_ns = 500000000;  // LL-HLS part target
+  // LL-HLS PART-HOLD-BACK (where hls.js sits behind live); the spec's minimum is 2 x PART-TARGET.
+  int64_t part_hold_back_ns = 1250000000;
   size_t parts_kept = 4;               // complete segments that keep their parts
   int64_t block_timeout_ms = 0;        // LL-HLS blocking requests; 0 = 3 segments + 1 s
 };

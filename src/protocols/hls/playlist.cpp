@@ -30,8 +30,9 @@ void AppendHeader(std::string& out, const MediaPlaylist& p, int64_t part_target)
   out += "#EXTM3U\n#EXT-X-VERSION:" + std::to_string(ll ? 9 : p.map_uri.empty() ? 3 : 7) + "\n";
   out += "#EXT-X-TARGETDURATION:" + std::to_string(TargetDurationSeconds(p)) + "\n";
   if (ll) {
-    out += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=" +
-           Seconds(3 * part_target) + "\n";
+    int64_t hold = p.part_hold_back_ns > 0 ? std::max(p.part_hold_back_ns, 2 * part_target)
+                                           : 3 * part_target;
+    out += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=" + Seconds(hold) + "\n";
     out += "#EXT-X-PART-INF:PART-TARGET=" + Seconds(part_target) + "\n";
   }
   uint64_t first = p.segments.empty() ? 0 : p.segments.front().msn;

@@ -40,6 +40,7 @@ struct MediaPlaylist {
   bool vod = false;           // PLAYLIST-TYPE:VOD + ENDLIST
   // LL-HLS (enabled when part_target_ns > 0)
   int64_t part_target_ns = 0;
+  int64_t part_hold_back_ns = 0;  // 0: 3 x PART-TARGET; never under the required 2 x
   std::vector<PlaylistPart> open_parts;  // parts of segment msn = last + 1, still growing
   std::string preload_hint_uri;
   std::vector<RenditionReport> reports;
