@@ -13,7 +13,7 @@
 #include <atomic>
 #include <thread>
 
-#include "../support/http_fixture.h"
+#include "../support/segment_http_fixture.h"
 #include "../support/media_fixture.h"
 #include "http_load.h"
 #include "protocols/cmaf/cmaf_endpoint.h"

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "../support/http_fixture.h"
+#include "../support/segment_http_fixture.h"
 #include "../support/media_fixture.h"
 #include "protocols/cmaf/cmaf_endpoint.h"
 

@@ -1,102 +1,105 @@
-// Test fixture: a SoupServer on 127.0.0.1:<ephemeral> serving a SegmentService through the
-// soup bridge, and a runner for third-party tools (ffmpeg, ffprobe, xmllint) that keeps the main
-// context turning while they talk to the server. Header-only, tests and benchmarks only.
+// HttpLayerFixture: an HttpLayer on loopback (ports picked by the OS) over a FakeStreamBackend,
+// a temp config file and a LogRing, running on a ServerThread.
 #pragma once
 
-#include <gio/gio.h>
-#include <libsoup/soup.h>
+#include <gst/gst.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
-#include <vector>
 
-#include "protocols/cmaf/soup_bridge.h"
+#include "base/log.h"
+#include "config/config_store.h"
+#include "core/log_ring.h"
+#include "http/http_layer.h"
+#include "support/fake_stream_backend.h"
+#include "support/http_client.h"
+#include "support/server_thread.h"
 
 namespace haze::testing {
 
-class SegmentHttpServer {
- public:
-  explicit SegmentHttpServer(cmaf::SegmentService* service) {
-    server_ = soup_server_new("server-header", "haze-test", nullptr);
-    cmaf::AddSegmentRoutes(server_, service);
-    GError* error = nullptr;
-    if (!soup_server_listen_local(server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-      g_printerr("listen: %s\n", error->message);
-      g_clear_error(&error);
-      return;
-    }
-    GSList* uris = soup_server_get_uris(server_);
-    if (uris) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+// A parsed JSON answer.
+struct Json {
+  JsonNode* node = nullptr;
+  explicit Json(const std::string& text) : node(ParseJson(text)) {}
+  ~Json() {
+    if (node) json_node_unref(node);
   }
-  ~SegmentHttpServer() {
-    soup_server_disconnect(server_);
-    g_object_unref(server_);
+  Json(const Json&) = delete;
+  Json& operator=(const Json&) = delete;
+  JsonObject* obj() const {
+    return node && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : nullptr;
   }
-  int port() const { return port_; }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  bool Has(const char* key) const { return obj() && json_object_has_member(obj(), key); }
+  JsonNode* Get(const char* key) const { return Has(key) ? json_object_get_member(obj(), key) : nullptr; }
+  JsonObject* Object(const char* key) const {
+    JsonNode* n = Get(key);
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : nullptr;
   }
-
- private:
-  SoupServer* server_ = nullptr;
-  int port_ = 0;
 };
 
-struct ToolResult {
-  int status = -1;
-  std::string out, err;
+inline std::string ObjString(JsonObject* o, const char* key) {
+  if (!o || !json_object_has_member(o, key)) return {};
+  JsonNode* n = json_object_get_member(o, key);
+  return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING ? json_node_get_string(n) : "";
+}
+
+class HttpLayerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    InitLogging();
+    gchar* dir = g_dir_make_tmp("haze-http-XXXXXX", nullptr);
+    dir_ = dir;
+    g_free(dir);
+    config_path_ = dir_ + "/config.json";
+    server_.Run([this] {
+      auto store = config::ConfigStore::Open(config_path_, config::ConfigRw::kOff);
+      ASSERT_TRUE(store.ok()) << store.error().ToString();
+      config_ = std::move(store.value());
+      backend_ = std::make_unique<FakeStreamBackend>();
+      backend_->AddLive("videogen");
+      log_ = std::make_unique<core::LogRing>();
+      layer_ = std::make_unique<http::HttpLayer>(*config_, *backend_, *log_);
+      Customize();
+      auto ports = layer_->Start(server_.context(), "127.0.0.1", 0, 0);
+      ASSERT_TRUE(ports.ok()) << ports.error().ToString();
+      api_port_ = ports->first;
+      http_port_ = ports->second;
+    });
+  }
+  void TearDown() override {
+    server_.Run([this] {
+      layer_.reset();
+      log_.reset();
+      backend_.reset();
+      config_.reset();
+    });
+    server_.Stop();
+    for (const char* f : {"/config.json", "/config.json.bak"}) g_remove((dir_ + f).c_str());
+    g_rmdir(dir_.c_str());
+  }
+  virtual void Customize() {}
+
+  std::string ApiUrl(const std::string& path = "/api") const {
+    return "http://127.0.0.1:" + std::to_string(api_port_) + path;
+  }
+  std::string MediaUrl(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+  }
+  HttpResult Api(const std::string& body, const std::map<std::string, std::string>& headers = {},
+                 const std::string& path = "/api") {
+    return HttpRequest("POST", ApiUrl(path), body, headers);
+  }
+
+  ServerThread server_;
+  std::string dir_, config_path_;
+  std::unique_ptr<config::ConfigStore> config_;
+  std::unique_ptr<FakeStreamBackend> backend_;
+  std::unique_ptr<core::LogRing> log_;
+  std::unique_ptr<http::HttpLayer> layer_;
+  uint16_t api_port_ = 0, http_port_ = 0;
 };
-
-// Runs argv (no shell) until it exits or |timeout_s| passes, iterating the default main context.
-inline ToolResult RunTool(const std::vector<std::string>& args, int timeout_s = 30) {
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  argv.push_back(nullptr);
-  ToolResult result;
-  GError* error = nullptr;
-  GSubprocess* proc = g_subprocess_newv(
-      argv.data(), static_cast<GSubprocessFlags>(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                 G_SUBPROCESS_FLAGS_STDERR_PIPE),
-      &error);
-  if (!proc) {
-    result.err = error->message;
-    g_clear_error(&error);
-    return result;
-  }
-  struct State {
-    bool done = false;
-    gchar* out = nullptr;
-    gchar* err = nullptr;
-  } state;
-  g_subprocess_communicate_utf8_async(
-      proc, nullptr, nullptr,
-      [](GObject* src, GAsyncResult* res, gpointer data) {
-        auto* s = static_cast<State*>(data);
-        g_subprocess_communicate_utf8_finish(G_SUBPROCESS(src), res, &s->out, &s->err, nullptr);
-        s->done = true;
-      },
-      &state);
-  gint64 until = g_get_monotonic_time() + static_cast<gint64>(timeout_s) * 1000000;
-  while (!state.done && g_get_monotonic_time() < until) g_main_context_iteration(nullptr, TRUE);
-  if (!state.done) {
-    g_subprocess_force_exit(proc);
-    while (!state.done) g_main_context_iteration(nullptr, TRUE);
-    result.err = "timeout; ";
-  }
-  g_subprocess_wait(proc, nullptr, nullptr);
-  result.status = g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
-  result.out = state.out ? state.out : "";
-  result.err += state.err ? state.err : "";
-  g_free(state.out);
-  g_free(state.err);
-  g_object_unref(proc);
-  return result;
-}
-
-// Decoded frames reported by "ffmpeg -progress" (last "frame=" line), or -1.
-inline int FfmpegFrames(const std::string& progress) {
-  size_t at = progress.rfind("frame=");
-  return at == std::string::npos ? -1 : std::atoi(progress.c_str() + at + 6);
-}
 
 }  // namespace haze::testing

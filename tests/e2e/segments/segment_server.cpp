@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "../../support/http_fixture.h"
+#include "../../support/segment_http_fixture.h"
 #include "../../support/media_fixture.h"
 
 namespace {
