@@ -164,17 +164,17 @@ class ExecRun final : public HandlerRun {
     GSubprocessLauncher* l = g_subprocess_launcher_new(static_cast<GSubprocessFlags>(
         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
         G_SUBPROCESS_FLAGS_STDERR_SILENCE));
-    g_subprocess_launcher_setenv(l, "MIST_TRIGGER", req_.trigger.c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_TRIG_DEF", req_.default_response.c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_PID", std::to_string(getpid()).c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_TUUID", req_.uuid.c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_TIME", std::to_string(req_.unix_ms).c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_DATE", HttpDate(req_.unix_ms).c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_INSTANCE", req_.instance.c_str(), TRUE);
-    g_subprocess_launcher_setenv(l, "MIST_NAME", req_.server_name.c_str(), TRUE);
-    const char* argv[] = {req_.handler.c_str(), req_.trigger.c_str(), nullptr};
+    if (req_.trigger_protocol) SetTriggerEnv(l);
+    for (const auto& [k, v] : req_.extra) g_subprocess_launcher_setenv(l, k.c_str(), v.c_str(), TRUE);
+    std::vector<const char*> argv;
+    if (req_.argv.empty()) {
+      argv = {req_.handler.c_str(), req_.trigger.c_str()};
+    } else {
+      for (const auto& a : req_.argv) argv.push_back(a.c_str());
+    }
+    argv.push_back(nullptr);
     GError* err = nullptr;
-    proc_ = g_subprocess_launcher_spawnv(l, argv, &err);
+    proc_ = g_subprocess_launcher_spawnv(l, argv.data(), &err);
     g_object_unref(l);
     if (!proc_) {
       FailLater(err ? err->message : "spawn failed");
@@ -191,6 +191,16 @@ class ExecRun final : public HandlerRun {
   }
 
  private:
+  void SetTriggerEnv(GSubprocessLauncher* l) {
+    g_subprocess_launcher_setenv(l, "MIST_TRIGGER", req_.trigger.c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_TRIG_DEF", req_.default_response.c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_PID", std::to_string(getpid()).c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_TUUID", req_.uuid.c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_TIME", std::to_string(req_.unix_ms).c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_DATE", HttpDate(req_.unix_ms).c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_INSTANCE", req_.instance.c_str(), TRUE);
+    g_subprocess_launcher_setenv(l, "MIST_NAME", req_.server_name.c_str(), TRUE);
+  }
   void KillNow() override {
     if (proc_ && !exited_) g_subprocess_force_exit(proc_);
   }
@@ -270,12 +280,25 @@ class HttpRun final : public HandlerRun {
   }
 
   void Start() {
-    msg_ = soup_message_new("POST", req_.handler.c_str());
+    msg_ = soup_message_new(req_.method.c_str(), req_.handler.c_str());
     if (!msg_) {
       FailLater("invalid handler URL");
       return;
     }
     SoupMessageHeaders* h = soup_message_get_request_headers(msg_);
+    if (req_.trigger_protocol) SetTriggerHeaders(h);
+    for (const auto& [k, v] : req_.extra) soup_message_headers_replace(h, k.c_str(), v.c_str());
+    if (req_.method == "POST") {
+      GBytes* body = g_bytes_new(req_.payload.data(), req_.payload.size());
+      soup_message_set_request_body_from_bytes(msg_, "text/plain", body);
+      g_bytes_unref(body);
+    }
+    soup_session_send_async(session_, msg_, G_PRIORITY_DEFAULT, cancel_, OnSent, Ref());
+    AddTimer(req_.term_after_ms, OnTimeout);
+  }
+
+ private:
+  void SetTriggerHeaders(SoupMessageHeaders* h) {
     soup_message_headers_replace(h, "X-Trigger", req_.trigger.c_str());
     soup_message_headers_replace(h, "X-Trigger-UUID", req_.uuid.c_str());
     soup_message_headers_replace(h, "X-Trigger-UnixMillis", std::to_string(req_.unix_ms).c_str());
@@ -285,14 +308,7 @@ class HttpRun final : public HandlerRun {
     if (!req_.server_name.empty()) {
       soup_message_headers_replace(h, "X-Name", req_.server_name.c_str());
     }
-    GBytes* body = g_bytes_new(req_.payload.data(), req_.payload.size());
-    soup_message_set_request_body_from_bytes(msg_, "text/plain", body);
-    g_bytes_unref(body);
-    soup_session_send_async(session_, msg_, G_PRIORITY_DEFAULT, cancel_, OnSent, Ref());
-    AddTimer(req_.term_after_ms, OnTimeout);
   }
-
- private:
   void OnOutputEnd() override {
     HandlerResult r;
     guint status = soup_message_get_status(msg_);

@@ -10,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace haze::triggers {
 
@@ -25,6 +27,12 @@ struct HandlerRequest {
   uint32_t term_after_ms = 10000;  // SIGTERM (executables) / cancel (HTTP)
   uint32_t kill_after_ms = 14000;  // SIGKILL (executables)
   size_t max_output = 64 * 1024;   // bytes of stdout/body kept; the rest is read and dropped
+  // Non-trigger uses (custom variables): replace argv, add environment/headers, use GET and
+  // leave out the MIST_* trigger environment and X-Trigger headers.
+  bool trigger_protocol = true;
+  std::vector<std::string> argv;  // empty: [handler, trigger]
+  std::vector<std::pair<std::string, std::string>> extra;  // env (exec) or headers (HTTP)
+  std::string method = "POST";
 };
 
 struct HandlerResult {
