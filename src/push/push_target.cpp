@@ -149,15 +149,17 @@ Result<SinkPlan> PlanSink(const PushTarget& t) {
                                 {"async", "false"}}};
   switch (t.kind) {
     case TargetKind::kMkv:
-      p.mux = {"matroskamux", {{"streamable", "true"}}};
+      // Seekable file: the header gets duration and cues at the end; a killed recording still
+      // decodes (clusters are complete on disk).
+      p.mux = {"matroskamux", {{"streamable", "false"}}};
       p.sink = file;
       break;
     case TargetKind::kWebm:
-      p.mux = {"webmmux", {{"streamable", "true"}}};
+      p.mux = {"webmmux", {{"streamable", "false"}}};
       p.sink = file;
       break;
     case TargetKind::kFlv:
-      p.mux = {"flvmux", {{"streamable", "true"}}};
+      p.mux = {"flvmux", {{"streamable", "false"}}};
       p.sink = file;
       p.repeat_headers = true;
       break;
