@@ -101,6 +101,11 @@ std::vector<TriggerSpec> BuildTable() {
        "None"},
       {"OUTPUT_END", true, K::kIgnored, OutputEndLines(),
        "when an output with a target finished", "None"},
+      // Haze extension: fired from `triggerhook` elements placed in pipeline templates.
+      {"PIPELINE_HOOK", true, K::kIgnored,
+       {"stream name", "hook name", "event (first-buffer/caps/eos/keyframe-gap)",
+        "running time ms (-1 if unknown)", "detail (caps, or gap ms)"},
+       "when a triggerhook element in a pipeline template reports an event", "None"},
   };
 }
 

@@ -98,3 +98,25 @@ TEST_F(TriggerHookTest, EventsPropertyFilters) {
 }
 
 }  // namespace
+
+#include "triggers/hook_message.h"
+
+namespace {
+
+TEST_F(TriggerHookTest, MessagesBecomePipelineHookPayloads) {
+  g_object_set(h_->element, "max-keyframe-gap", GST_SECOND, "hook-name", "h", nullptr);
+  gst_harness_set_src_caps_str(h_, "video/x-h264,stream-format=avc,alignment=au");
+  gst_harness_push(h_, Frame(0, true));
+  gst_harness_push(h_, Frame(1500 * GST_MSECOND, false));
+  std::vector<std::vector<std::string>> payloads;
+  while (GstMessage* m = gst_bus_pop(bus_)) {
+    if (auto p = haze::triggers::HookPayload(m, "live")) payloads.push_back(*p);
+    gst_message_unref(m);
+  }
+  ASSERT_EQ(payloads.size(), 3u);
+  EXPECT_EQ(payloads[1], (std::vector<std::string>{"live", "h", "first-buffer", "0", ""}));
+  EXPECT_EQ(payloads[2], (std::vector<std::string>{"live", "h", "keyframe-gap", "1500", "1500"}));
+  EXPECT_EQ(payloads[0][3], "-1");
+}
+
+}  // namespace

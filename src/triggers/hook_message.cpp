@@ -1,0 +1,35 @@
+#include "triggers/hook_message.h"
+
+namespace haze::triggers {
+
+std::optional<std::vector<std::string>> HookPayload(GstMessage* message,
+                                                    const std::string& stream) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT) return std::nullopt;
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !gst_structure_has_name(s, "haze-trigger")) return std::nullopt;
+  auto str = [&](const char* field) {
+    const char* v = gst_structure_get_string(s, field);
+    return std::string(v ? v : "");
+  };
+  std::string name = str("stream");
+  if (name.empty()) name = stream;
+  guint64 rt = GST_CLOCK_TIME_NONE;
+  gst_structure_get_uint64(s, "running-time", &rt);
+  std::string detail = str("caps");
+  guint64 gap = 0;
+  if (gst_structure_get_uint64(s, "gap", &gap)) detail = std::to_string(gap / GST_MSECOND);
+  return std::vector<std::string>{
+      name, str("hook"), str("event"),
+      GST_CLOCK_TIME_IS_VALID(rt) ? std::to_string(rt / GST_MSECOND) : std::string("-1"),
+      detail};
+}
+
+bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message,
+                     const std::string& stream, const std::vector<std::string>& tags) {
+  auto payload = HookPayload(message, stream);
+  if (!payload) return false;
+  dispatcher.Fire("PIPELINE_HOOK", (*payload)[0], *payload, tags);
+  return true;
+}
+
+}  // namespace haze::triggers
