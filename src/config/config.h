@@ -1,0 +1,58 @@
+// Typed view of the MistServer-shaped config document. Built from JSON at the edge
+// (config_loader.h); the JSON tree in ConfigStore stays the source of truth so unknown keys
+// survive a save. Defaults here are the ones data/config/README.md documents.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace haze::config {
+
+struct StreamConfig {
+  std::string name;
+  std::string source;             // "videogen", "/media/a.mp4", "push://", "ts-exec:...", ...
+  std::string pipeline;           // inline gst-launch template; overrides the source's template
+  int64_t dvr_ms = 50000;         // "DVR"
+  int64_t segment_ms = 1900;      // "segmentsize"
+  int64_t max_keepaway_ms = 45000;  // "maxkeepaway"
+  int64_t input_timeout_s = 30;   // "inputtimeout": stop an on-demand stream after this idle time
+  bool always_on = false;         // "always_on"
+  bool resume = false;            // "resume"
+  int64_t resume_grace_s = 30;    // "resume_grace": how long a resumable buffer waits
+  std::vector<std::string> tags;  // "tags"
+};
+
+// One entry of config.protocols[] ({"connector": "RTMP", "port": 1935, ...}).
+struct ProtocolConfig {
+  std::string connector;
+  int port = -1;  // -1 = the connector's default
+};
+
+struct ServerConfig {
+  std::map<std::string, StreamConfig> streams;
+  std::vector<ProtocolConfig> protocols;
+  std::string serverid;
+  std::string prometheus;        // metrics path on the API port, "" = off
+  std::string public_address;    // base URL used in generated URLs (reverse proxies)
+  std::string templates_dir;     // extra pipeline templates folder
+  std::string interface;         // config.controller.interface
+  int api_port = -1;             // config.controller.port
+  bool local_auto_auth = true;   // config.controller.local_auto_auth
+  std::map<std::string, std::string> accounts;  // name -> md5(password)
+
+  const StreamConfig* FindStream(const std::string& base) const {
+    auto it = streams.find(base);
+    return it == streams.end() ? nullptr : &it->second;
+  }
+  // Port of |connector| from config.protocols, or -1.
+  int ProtocolPort(const std::string& connector) const {
+    for (const auto& p : protocols)
+      if (p.connector == connector) return p.port;
+    return -1;
+  }
+};
+
+}  // namespace haze::config
