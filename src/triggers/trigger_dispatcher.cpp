@@ -85,6 +85,22 @@ std::vector<const HandlerConfig*> TriggerDispatcher::Matching(
   return out;
 }
 
+// LIVE_BANDWIDTH handlers only run when the bitrate (line 2) reaches their `params` threshold.
+std::vector<const HandlerConfig*> TriggerDispatcher::MatchingFor(
+    std::string_view name, std::string_view stream, const std::vector<std::string>& lines,
+    const std::vector<std::string>& tags) const {
+  auto handlers = Matching(name, stream, tags);
+  if (name != "LIVE_BANDWIDTH" || lines.size() < 2) return handlers;
+  uint64_t value = g_ascii_strtoull(lines[1].c_str(), nullptr, 10);
+  std::vector<const HandlerConfig*> out;
+  for (const auto* h : handlers) {
+    if (h->params.empty() || value >= g_ascii_strtoull(h->params.c_str(), nullptr, 10)) {
+      out.push_back(h);
+    }
+  }
+  return out;
+}
+
 bool TriggerDispatcher::HasHandlers(std::string_view name, std::string_view stream,
                                     const std::vector<std::string>& tags, bool sync_only) const {
   for (const auto* h : Matching(name, stream, tags)) {
@@ -134,7 +150,7 @@ uint64_t TriggerDispatcher::Start(const std::string& name, const HandlerConfig& 
 void TriggerDispatcher::Fire(std::string_view name, std::string_view stream,
                              const std::vector<std::string>& lines,
                              const std::vector<std::string>& tags) {
-  auto handlers = Matching(name, stream, tags);
+  auto handlers = MatchingFor(name, stream, lines, tags);
   if (handlers.empty()) return;
   std::string payload = JoinLines(lines);
   std::string uuid = NewUuid();
@@ -144,7 +160,7 @@ void TriggerDispatcher::Fire(std::string_view name, std::string_view stream,
 void TriggerDispatcher::Decide(std::string_view name, std::string_view stream,
                                const std::vector<std::string>& lines, DecisionDone done,
                                const std::vector<std::string>& tags) {
-  auto handlers = Matching(name, stream, tags);
+  auto handlers = MatchingFor(name, stream, lines, tags);
   std::string payload = JoinLines(lines);
   std::string uuid = NewUuid();
   auto pending = std::make_shared<Pending>();

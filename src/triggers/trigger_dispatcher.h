@@ -81,6 +81,9 @@ class TriggerDispatcher {
   struct Pending;
   std::vector<const HandlerConfig*> Matching(std::string_view name, std::string_view stream,
                                              const std::vector<std::string>& tags) const;
+  std::vector<const HandlerConfig*> MatchingFor(std::string_view name, std::string_view stream,
+                                                const std::vector<std::string>& lines,
+                                                const std::vector<std::string>& tags) const;
   uint64_t Start(const std::string& name, const HandlerConfig& handler,
                  const std::string& payload, const std::string& uuid,
                  std::function<void(HandlerResult)> done);

@@ -133,6 +133,20 @@ TEST_F(TriggerDispatcherTest, PushRewriteMapsSecretKeyAndRefusesWrongKey) {
   EXPECT_EQ(bad.response, "");
 }
 
+TEST_F(TriggerDispatcherTest, LiveBandwidthHonoursThreshold) {
+  std::string no = Script("no", "cat >/dev/null; echo false");
+  TriggerDispatcher d(Fast());
+  HandlerConfig h = Handler(no, true);
+  h.params = "1000000";
+  d.SetConfig({{"LIVE_BANDWIDTH", {h}}});
+  Decision below = DecideAndWait(d, "LIVE_BANDWIDTH", "s", {"s", "999999"});
+  EXPECT_FALSE(below.handled);
+  EXPECT_TRUE(below.allow);
+  Decision above = DecideAndWait(d, "LIVE_BANDWIDTH", "s", {"s", "1000000"});
+  EXPECT_TRUE(above.handled);
+  EXPECT_FALSE(above.allow);
+}
+
 TEST_F(TriggerDispatcherTest, BoolTriggersNeedEveryHandler) {
   std::string yes = Script("yes", "cat >/dev/null; echo YES");
   std::string no = Script("no", "cat >/dev/null; echo 0");
