@@ -74,13 +74,25 @@ struct Push::Branch {
 };
 
 SourceFactory DefaultSourceFactory() {
-  return [](const std::string& stream) -> GstElement* {
+  return [](const std::string& stream, const PushParams& p) -> GstElement* {
     GstElement* src = gst_element_factory_make("dtscsrc", nullptr);
     if (!src) return nullptr;
-    const char* prop = g_object_class_find_property(G_OBJECT_GET_CLASS(src), "stream-name")
-                           ? "stream-name"
-                           : "stream";
-    g_object_set(src, prop, stream.c_str(), nullptr);
+    auto has = [&](const char* prop) {
+      return g_object_class_find_property(G_OBJECT_GET_CLASS(src), prop) != nullptr;
+    };
+    g_object_set(src, has("stream") ? "stream" : "stream-name", stream.c_str(), nullptr);
+    if (!p.audio.empty() && has("audio")) g_object_set(src, "audio", p.audio.c_str(), nullptr);
+    if (!p.video.empty() && has("video")) g_object_set(src, "video", p.video.c_str(), nullptr);
+    if (p.recstop_ms && has("stop")) g_object_set(src, "stop", gint64{*p.recstop_ms}, nullptr);
+    if (p.realtime && has("realtime")) g_object_set(src, "realtime", TRUE, nullptr);
+    if (has("start")) {
+      if (p.pushdelay_s) {
+        gint64 start = g_get_real_time() / 1000 - gint64{*p.pushdelay_s} * 1000;
+        g_object_set(src, "start", start, nullptr);  // unix ms inside the DVR window
+      } else if (p.recstart_ms) {
+        g_object_set(src, "start", gint64{*p.recstart_ms}, nullptr);
+      }
+    }
     return src;
   };
 }
@@ -120,7 +132,7 @@ Status Push::Start(const SourceFactory& source, EndCallback on_end) {
   auto plan = PlanSink(parsed_);
   if (!plan.ok()) return plan.error();
   plan_ = std::move(plan.value());
-  GstElement* src = source(stream_);
+  GstElement* src = source(stream_, parsed_.params);
   if (!src) return Error{ErrorCode::kUnavailable, "no source element for the stream", stream_};
   mux_ = MakeElement(plan_.mux);
   GstElement* sink = plan_.sink ? MakeElement(*plan_.sink) : nullptr;
@@ -234,7 +246,6 @@ GstPadProbeReturn Push::OnBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer da
   {
     std::lock_guard<std::mutex> guard(self->stats_.lock);
     auto& st = self->stats_;
-    if (p.recstart_ms && t >= 0 && t < *p.recstart_ms * GST_MSECOND) return GST_PAD_PROBE_DROP;
     if (b->video && !b->started) {
       // Recordings start on a keyframe.
       if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_DROP;
@@ -242,9 +253,8 @@ GstPadProbeReturn Push::OnBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer da
     }
     b->started = true;
     if (t >= 0 && st.first_pts < 0) st.first_pts = t;
-    bool planned = (p.recstop_ms && t >= *p.recstop_ms * GST_MSECOND) ||
-                   (p.duration_s && st.first_pts >= 0 &&
-                    t - st.first_pts >= static_cast<int64_t>(*p.duration_s * GST_SECOND));
+    bool planned = p.duration_s && st.first_pts >= 0 &&
+                   t - st.first_pts >= static_cast<int64_t>(*p.duration_s * GST_SECOND);
     if (planned) st.planned_stop = true;
     stop = stop || planned;
     if (!stop && t > st.last_pts) st.last_pts = t;
@@ -282,6 +292,7 @@ void Push::HandleBusMessage(GstMessage* msg) {
         std::lock_guard<std::mutex> guard(stats_.lock);
         planned = stats_.planned_stop;
       }
+      planned = planned || parsed_.params.recstop_ms.has_value();  // the source stopped there
       if (planned) {
         End("CLEAN_INTENDED_STOP", "planned stopping point reached");
       } else if (stopping_) {

@@ -23,8 +23,11 @@
 namespace haze::push {
 
 // Builds the source element for a stream (transfer full, floating is fine). The default makes
-// `dtscsrc` with its stream-name property set.
-using SourceFactory = std::function<GstElement*(const std::string& stream)>;
+// `dtscsrc` for the stream and hands it the target parameters it implements: the audio/video
+// selectors, recstart/recstop as start/stop (media ms), realtime, and pushdelay (start N s
+// behind live, realtime). Properties the element does not have are skipped.
+using SourceFactory =
+    std::function<GstElement*(const std::string& stream, const PushParams& params)>;
 SourceFactory DefaultSourceFactory();
 
 class Push {

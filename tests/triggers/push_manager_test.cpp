@@ -78,7 +78,7 @@ TEST_F(PushManagerTest, AutoPushRecordsEveryWildcardChild) {
   triggers::TriggerDispatcher d;
   d.SetConfig({{"RECORDING_END", {Handler(h, false)}}});
   triggers::VariableStore vars;
-  PushManager m(&d, &vars, {}, [](const std::string&) { return TestSource(2, false); });
+  PushManager m(&d, &vars, {}, [](const std::string&, const PushParams&) { return TestSource(2, false); });
   JsonNode* req = Json(R"({"stream": "live+", "target": ")" + dir_ +
                        R"(/rec/$wildcard/$datetime.mkv"})");
   auto id = m.ApiAutoAdd(req);
@@ -123,7 +123,7 @@ TEST_F(PushManagerTest, PushOutStartRewritesOrRefuses) {
                                     dir_ + "/rewritten_$stream.ts';; esac");
   triggers::TriggerDispatcher d;
   d.SetConfig({{"PUSH_OUT_START", {Handler(h, true)}}});
-  PushManager m(&d, nullptr, {}, [](const std::string&) { return TestSource(1, false); });
+  PushManager m(&d, nullptr, {}, [](const std::string&, const PushParams&) { return TestSource(1, false); });
   std::optional<Result<uint64_t>> a, b;
   m.StartPush("cam", dir_ + "/orig.ts", [&](Result<uint64_t> r) { a = std::move(r); });
   m.StartPush("cam", dir_ + "/deny.ts", [&](Result<uint64_t> r) { b = std::move(r); });
@@ -140,7 +140,7 @@ TEST_F(PushManagerTest, ListStopAndNoIdenticalPushes) {
   std::string h = Script("push_end", "{ cat; echo; echo ---; } >> '" + log + "'");
   triggers::TriggerDispatcher d;
   d.SetConfig({{"PUSH_END", {Handler(h, false)}}});
-  PushManager m(&d, nullptr, {}, [](const std::string&) { return TestSource(30, true); });
+  PushManager m(&d, nullptr, {}, [](const std::string&, const PushParams&) { return TestSource(30, true); });
   std::optional<Result<uint64_t>> first, second;
   m.StartPush("s", dir_ + "/$stream.mkv", [&](Result<uint64_t> r) { first = std::move(r); });
   m.StartPush("s", dir_ + "/s.mkv", [&](Result<uint64_t> r) { second = std::move(r); });

@@ -119,7 +119,7 @@ TEST_F(PushPeersTest, RtmpPushToNginxArrivesAndDecodes) {
   Push push(1, "live", target, target, ParseTarget(target).value());
   bool ended = false;
   auto st = push.Start(
-      [](const std::string&) {
+      [](const std::string&, const PushParams&) {
         GstElement* bin = gst_parse_bin_from_description(
             "videotestsrc is-live=true num-buffers=75 ! "
             "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc speed-preset=ultrafast "

@@ -67,7 +67,7 @@ class PushTest : public ::testing::TestWithParam<const char*> {
     Push push(1, "live", target, target, parsed.value());
     bool ended = false;
     std::vector<std::string> payload;
-    auto st = push.Start([&](const std::string&) { return TestSource(source_seconds); },
+    auto st = push.Start([&](const std::string&, const PushParams&) { return TestSource(source_seconds); },
                          [&](Push& p) {
                            ended = true;
                            payload = p.OutputEndPayload();
