@@ -5,6 +5,7 @@
 #include <gst/base/gstbasesink.h>
 
 #include "base/log.h"
+#include "triggers/variables.h"
 
 #define GST_CAT_DEFAULT haze_trigger_debug
 
@@ -62,6 +63,25 @@ bool MuxAccepts(GstElement* mux, const GstCaps* caps) {
     if (ok) return true;
   }
   return false;
+}
+
+// A request pad of the muxer for a track: by template name when the muxer names its pads by
+// kind (splitmuxsink, hlssink2, mp4mux...), else by caps.
+GstPad* RequestMuxPad(GstElement* mux, const char* kind, GstPad* from, GstCaps* caps) {
+  for (const GList* l = gst_element_class_get_pad_template_list(GST_ELEMENT_GET_CLASS(mux)); l;
+       l = l->next) {
+    auto* templ = static_cast<GstPadTemplate*>(l->data);
+    if (GST_PAD_TEMPLATE_DIRECTION(templ) != GST_PAD_SINK ||
+        GST_PAD_TEMPLATE_PRESENCE(templ) != GST_PAD_REQUEST ||
+        !g_str_has_prefix(GST_PAD_TEMPLATE_NAME_TEMPLATE(templ), kind)) {
+      continue;
+    }
+    GstCaps* tc = gst_pad_template_get_caps(templ);
+    bool ok = gst_caps_can_intersect(tc, caps);
+    gst_caps_unref(tc);
+    if (ok) return gst_element_request_pad(mux, templ, nullptr, caps);
+  }
+  return gst_element_get_compatible_pad(mux, from, caps);
 }
 
 }  // namespace
@@ -154,6 +174,9 @@ Status Push::Start(const SourceFactory& source, EndCallback on_end) {
                       OnSinkBuffer, this, nullptr);
     gst_object_unref(sp);
   }
+  if (!plan_.split_location.empty()) {
+    g_signal_connect(mux_, "format-location-full", G_CALLBACK(OnFormatLocation), this);
+  }
   g_signal_connect(src, "pad-added", G_CALLBACK(OnPadAdded), this);
   GstIterator* it = gst_element_iterate_src_pads(src);
   GValue v = G_VALUE_INIT;
@@ -173,6 +196,26 @@ Status Push::Start(const SourceFactory& source, EndCallback on_end) {
     return Error{ErrorCode::kUnavailable, "push pipeline failed to start", stream_};
   }
   return OkStatus();
+}
+
+gchar* Push::OnFormatLocation(GstElement*, guint fragment, GstSample* first, gpointer data) {
+  auto* self = static_cast<Push*>(data);
+  GstBuffer* buf = first ? gst_sample_get_buffer(first) : nullptr;
+  GstSegment* seg = first ? gst_sample_get_segment(first) : nullptr;
+  GstClockTime ts = buf ? (GST_BUFFER_PTS_IS_VALID(buf) ? GST_BUFFER_PTS(buf) : GST_BUFFER_DTS(buf))
+                        : GST_CLOCK_TIME_NONE;
+  if (seg && GST_CLOCK_TIME_IS_VALID(ts)) {
+    ts = gst_segment_to_running_time(seg, GST_FORMAT_TIME, ts);
+  }
+  triggers::VariableMap vars = {
+      {"segmentCounter", std::to_string(fragment)},
+      {"currentMediaTime", std::to_string(GST_CLOCK_TIME_IS_VALID(ts) ? ts / GST_MSECOND : 0)}};
+  std::string path = triggers::ExpandVariables(self->plan_.split_location, vars);
+  {
+    std::lock_guard<std::mutex> guard(self->stats_.lock);
+    self->stats_.segments.push_back(path);
+  }
+  return g_strdup(path.c_str());
 }
 
 void Push::OnPadAdded(GstElement*, GstPad* pad, gpointer self) {
@@ -204,7 +247,7 @@ void Push::LinkSourcePad(GstPad* pad) {
   if (parser) gst_element_link(parser, queue);
   if (wanted) {
     GstPad* qsrc = gst_element_get_static_pad(queue, "src");
-    GstPad* mux_pad = gst_element_get_compatible_pad(mux_, qsrc, caps);
+    GstPad* mux_pad = RequestMuxPad(mux_, video ? "video" : "audio", qsrc, caps);
     if (!mux_pad || gst_pad_link(qsrc, mux_pad) != GST_PAD_LINK_OK) {
       Log("track " + media + " could not be linked to " + plan_.mux.factory);
     } else {

@@ -55,6 +55,11 @@ class Push {
   const PushTarget& parsed() const { return parsed_; }
   bool running() const { return pipeline_ != nullptr && !ended_; }
   const std::string& exit_reason() const { return machine_reason_; }
+  // Files written so far by a split recording (split=N), in order.
+  std::vector<std::string> segments() const {
+    std::lock_guard<std::mutex> guard(stats_.lock);
+    return stats_.segments;
+  }
 
   // RECORDING_END / OUTPUT_END: the 12 lines.
   std::vector<std::string> OutputEndPayload() const;
@@ -75,10 +80,13 @@ class Push {
     int stopped_branches = 0;
     bool planned_stop = false;
     std::vector<std::string> tracks;
+    std::vector<std::string> segments;  // files written by a split recording
   };
   struct Branch;
 
   static void OnPadAdded(GstElement* src, GstPad* pad, gpointer self);
+  static gchar* OnFormatLocation(GstElement* mux, guint fragment, GstSample* first,
+                                 gpointer self);
   void LinkSourcePad(GstPad* pad);
   static GstPadProbeReturn OnBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer branch);
   static GstPadProbeReturn OnSinkBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);

@@ -84,6 +84,33 @@ std::string OthersQuery(const PushParams& p) {
   return q;
 }
 
+// `split=N`: splitmuxsink around the planned muxer; a new file starts on the first keyframe
+// after N seconds. File names come from the target with $segmentCounter / $currentMediaTime.
+SinkPlan SplitPlan(const PushTarget& t, const SinkPlan& single) {
+  SinkPlan s;
+  std::string muxer_props = "properties";
+  for (const auto& [k, v] : single.mux.props) muxer_props += "," + k + "=" + v;
+  s.mux = {"splitmuxsink",
+           {{"max-size-time", std::to_string(uint64_t{*t.params.split_s} * 1000000000ULL)},
+            {"async-finalize", "true"},
+            {"muxer-factory", single.mux.factory},
+            {"muxer-properties", muxer_props},
+            {"sink-factory", "filesink"},
+            {"send-keyframe-requests", "false"}}};
+  s.repeat_headers = single.repeat_headers;
+  s.split_location = t.url;
+  bool numbered = t.url.find("$segmentCounter") != std::string::npos ||
+                  t.url.find("${segmentCounter}") != std::string::npos ||
+                  t.url.find("$currentMediaTime") != std::string::npos ||
+                  t.url.find("${currentMediaTime}") != std::string::npos;
+  if (!numbered) {
+    // Never overwrite the previous segment: number the files.
+    size_t dot = t.url.rfind('.');
+    s.split_location = t.url.substr(0, dot) + "_$segmentCounter" + t.url.substr(dot);
+  }
+  return s;
+}
+
 }  // namespace
 
 bool PushTarget::is_file() const {
@@ -212,6 +239,12 @@ Result<SinkPlan> PlanSink(const PushTarget& t) {
       p.repeat_headers = true;
       break;
     }
+  }
+  if (t.params.split_s && t.is_file() && t.kind != TargetKind::kHls) {
+    if (t.kind == TargetKind::kFlv) {
+      return Error{ErrorCode::kInvalidArgument, "split is not supported for .flv recordings", ""};
+    }
+    return SplitPlan(t, p);
   }
   return p;
 }

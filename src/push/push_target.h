@@ -56,6 +56,9 @@ struct SinkPlan {
   ElementSpec mux;                  // request pads video_%u / audio_%u (or sink_%u)
   std::optional<ElementSpec> sink;  // absent when the muxer writes itself (hlssink2)
   bool repeat_headers = false;      // h264parse/h265parse config-interval=-1
+  // split=N: file name template per segment ($segmentCounter, $currentMediaTime); the runner
+  // answers splitmuxsink's format-location-full with it. Empty when not splitting.
+  std::string split_location;
 };
 
 // Muxer and sink for a target: fragmented MP4, streamable MKV/WebM/FLV, TS with 1316-byte

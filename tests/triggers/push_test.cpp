@@ -103,6 +103,35 @@ TEST_P(PushTest, DurationParameterStopsAtPlannedPoint) {
   EXPECT_NEAR(ProbeDuration(path), 2.0, 0.3);
 }
 
+TEST_P(PushTest, SplitWritesDecodableSegments) {
+  std::string tmpl = dir_ + "/seg_$segmentCounter." + GetParam();
+  auto parsed = ParseTarget(tmpl + "?split=1");
+  ASSERT_TRUE(parsed.ok());
+  if (std::string(GetParam()) == "flv") {
+    EXPECT_FALSE(PlanSink(parsed.value()).ok());  // flvmux cannot be restarted by splitmuxsink
+    return;
+  }
+  Push push(2, "live", tmpl, tmpl, parsed.value());
+  bool ended = false;
+  ASSERT_TRUE(push.Start([](const std::string&, const PushParams&) { return TestSource(3); },
+                         [&](Push&) { ended = true; })
+                  .ok());
+  gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+  while (!ended && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
+  ASSERT_TRUE(ended);
+  auto segments = push.segments();
+  EXPECT_EQ(push.exit_reason(), "CLEAN_EOF") << push.PushEndPayload()[4];
+  ASSERT_GE(segments.size(), 3u);
+  EXPECT_EQ(segments[0], dir_ + "/seg_0." + GetParam());
+  int total = 0;
+  for (const auto& s : segments) {
+    int frames = CountVideoFrames(s);
+    EXPECT_GT(frames, 0) << s;
+    total += frames;
+  }
+  EXPECT_EQ(total, 75);  // gapless
+}
+
 INSTANTIATE_TEST_SUITE_P(Containers, PushTest, ::testing::Values("mkv", "ts", "mp4", "flv"));
 
 }  // namespace
