@@ -97,11 +97,18 @@ void PushManager::StartPush(const std::string& stream, const std::string& target
     Continue(stream, target, target, "", std::move(done));
     return;
   }
+  // The same request while PUSH_OUT_START is still deciding is a duplicate.
+  AutoKey pending{stream, target};
+  if (!manual_pending_.insert(pending).second) {
+    if (done) done(Error{ErrorCode::kAlreadyExists, "identical push already starting", stream});
+    return;
+  }
   std::weak_ptr<bool> alive = alive_;
   triggers_->Decide(
       "PUSH_OUT_START", stream, {stream, target},
-      [this, alive, stream, target, done](triggers::Decision d) {
+      [this, alive, stream, target, done, pending](triggers::Decision d) {
         if (alive.expired()) return;
+        manual_pending_.erase(pending);
         if (!d.allow) {
           if (done) done(Error{ErrorCode::kInvalidArgument, "refused by PUSH_OUT_START", stream});
           return;
@@ -218,6 +225,7 @@ void PushManager::StopAuto(const AutoKey& key) {
 
 void PushManager::CheckEntry(const AutoPush& entry, int64_t now, int& started) {
   if (entry.schedule_time && now < entry.schedule_time) return;
+  if (entry.complete_time && now >= entry.complete_time) return;
   std::vector<std::string> candidates;
   for (const auto& s : active_) {
     if (entry.MatchesStream(s, Tags(s)) && !entry.Inhibited(s, Tags(s))) candidates.push_back(s);

@@ -124,9 +124,12 @@ TEST_F(PushManagerTest, PushOutStartRewritesOrRefuses) {
   triggers::TriggerDispatcher d;
   d.SetConfig({{"PUSH_OUT_START", {Handler(h, true)}}});
   PushManager m(&d, nullptr, {}, [](const std::string&, const PushParams&) { return TestSource(1, false); });
-  std::optional<Result<uint64_t>> a, b;
+  std::optional<Result<uint64_t>> a, b, dup;
   m.StartPush("cam", dir_ + "/orig.ts", [&](Result<uint64_t> r) { a = std::move(r); });
+  m.StartPush("cam", dir_ + "/orig.ts", [&](Result<uint64_t> r) { dup = std::move(r); });
   m.StartPush("cam", dir_ + "/deny.ts", [&](Result<uint64_t> r) { b = std::move(r); });
+  ASSERT_TRUE(dup.has_value());  // refused at once: the same push is still deciding
+  EXPECT_EQ(dup->error().code, ErrorCode::kAlreadyExists);
   ASSERT_TRUE(RunUntil([&] { return a && b; }));
   EXPECT_TRUE(a->ok());
   EXPECT_FALSE(b->ok());
@@ -181,6 +184,58 @@ TEST_F(PushManagerTest, ListStopAndNoIdenticalPushes) {
   EXPECT_EQ(json_object_get_int_member(now, "maxspeed"), 2);
   json_object_unref(now);
   json_node_unref(settings);
+}
+
+TEST_F(PushManagerTest, RulesSchedulesAndCompletion) {
+  triggers::VariableStore vars;
+  JsonNode* v = Json(R"(["enabled", "0"])");
+  ASSERT_TRUE(vars.Add(v).ok());
+  json_node_unref(v);
+  PushManager m(nullptr, &vars, {}, [](const std::string&, const PushParams&) {
+    return TestSource(30, true);
+  });
+  JsonNode* s = Json(R"({"wait": 0})");
+  json_object_unref(m.ApiSettings(s));
+  json_node_unref(s);
+  JsonNode* req = Json(R"({"stream": "cam", "target": ")" + dir_ +
+                       R"(/ruled.ts", "start_rule": ["$enabled", 2, "1"]})");
+  ASSERT_TRUE(m.ApiAutoAdd(req).ok());
+  json_node_unref(req);
+  m.StreamStarted("cam");
+  EXPECT_EQ(m.running(), 0u);  // rule false
+  v = Json(R"(["enabled", "1"])");
+  ASSERT_TRUE(vars.Add(v).ok());
+  json_node_unref(v);
+  m.CheckNow();
+  EXPECT_EQ(m.running(), 1u);
+  m.CheckNow();
+  EXPECT_EQ(m.running(), 1u);  // never twice
+  v = Json(R"(["enabled", "0"])");
+  ASSERT_TRUE(vars.Add(v).ok());
+  json_node_unref(v);
+  m.CheckNow();  // rule false again: stopped gracefully
+  ASSERT_TRUE(RunUntil([&] { return m.running() == 0; }));
+
+  // A schedule in the past starts at once (MistServer skips it); without completetime the entry
+  // is removed once started. A completetime in the past removes the entry.
+  req = Json(R"({"stream": "cam", "target": ")" + dir_ + R"(/sched.ts", "scheduletime": 1})");
+  ASSERT_TRUE(m.ApiAutoAdd(req).ok());
+  json_node_unref(req);
+  EXPECT_EQ(m.running(), 1u);
+  m.CheckNow();
+  JsonObject* list = m.ApiAutoList();
+  EXPECT_EQ(json_object_get_size(list), 1u);  // only the ruled entry is left
+  json_object_unref(list);
+  req = Json(R"({"stream": "cam", "target": ")" + dir_ + R"(/done.ts", "completetime": 1})");
+  ASSERT_TRUE(m.ApiAutoAdd(req).ok());
+  json_node_unref(req);
+  EXPECT_EQ(m.running(), 1u);  // not started: already complete
+  m.CheckNow();
+  list = m.ApiAutoList();
+  EXPECT_EQ(json_object_get_size(list), 1u);
+  json_object_unref(list);
+  m.StreamStopped("cam");
+  ASSERT_TRUE(RunUntil([&] { return m.running() == 0; }));
 }
 
 }  // namespace
