@@ -1,7 +1,10 @@
 // Payload builders and the STREAM_BUFFER tracker.
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "triggers/payloads.h"
+#include "triggers/trigger_metrics.h"
 #include "triggers/trigger_types.h"
 
 namespace haze::triggers {
@@ -77,6 +80,33 @@ TEST(BufferTracker, FullDryRecoverEmpty) {
   BufferTriggerTracker gone;
   st.state = dtsc::BufferState::kEmpty;
   EXPECT_EQ(*gone.Update("s", st, {}), (Lines{"s", "EMPTY"}));
+}
+
+TEST(TriggerMetrics, ValidExpositionText) {
+  std::map<std::string, TriggerStats> stats = {{"PUSH_REWRITE", {3, 120, 1}}};
+  std::string text = TriggerMetricsText(stats);
+  EXPECT_NE(text.find("# TYPE mist_trigger_count counter\n"), std::string::npos);
+  EXPECT_NE(text.find("mist_trigger_count{trigger=\"PUSH_REWRITE\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("mist_trigger_time{trigger=\"PUSH_REWRITE\"} 120\n"), std::string::npos);
+  EXPECT_NE(text.find("mist_trigger_fails{trigger=\"PUSH_REWRITE\"} 1\n"), std::string::npos);
+  if (g_file_test("/usr/bin/promtool", G_FILE_TEST_IS_EXECUTABLE)) {
+    // The only complaints allowed are the naming lints on MistServer's own metric names.
+    std::string path = "/tmp/haze-metrics-" + std::to_string(getpid()) + ".txt";
+    g_file_set_contents(path.c_str(), text.c_str(), -1, nullptr);
+    std::string cmd = "/usr/bin/promtool check metrics < " + path +
+                      " 2>&1 | grep -v -e 'should have \"_total\" suffix' "
+                      "-e 'should not have \"_count\" suffix' | grep -c . ";
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[16] = {0};
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    pclose(p);
+    g_unlink(path.c_str());
+    EXPECT_EQ(std::string(buf, n), "0\n") << text;
+  }
+  JsonObject* j = TriggerMetricsJson(stats);
+  EXPECT_EQ(json_object_get_int_member(json_object_get_object_member(j, "PUSH_REWRITE"), "ms"),
+            120);
+  json_object_unref(j);
 }
 
 }  // namespace
