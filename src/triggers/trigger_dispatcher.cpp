@@ -133,6 +133,15 @@ uint64_t TriggerDispatcher::Start(const std::string& name, const HandlerConfig& 
   req.max_output = options_.max_response_bytes;
   uint64_t id = next_id_++;
   int64_t start_us = g_get_monotonic_time();
+  if (runs_.size() >= options_.max_running) {
+    GST_WARNING("trigger %s: %zu handlers running, not starting another", name.c_str(),
+                runs_.size());
+    Record(name, start_us, false);
+    HandlerResult r;
+    r.error = "too many running handlers";
+    if (done) done(std::move(r));
+    return id;
+  }
   auto finished = [this, id, name, start_us, done = std::move(done)](HandlerResult r) {
     if (!r.ok) GST_WARNING("trigger %s: handler failed: %s", name.c_str(), r.error.c_str());
     Record(name, start_us, r.ok);

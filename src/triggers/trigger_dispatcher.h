@@ -26,6 +26,9 @@ struct DispatcherOptions {
   uint32_t term_after_ms = 10000;  // executables get SIGTERM, HTTP requests are cancelled
   uint32_t kill_after_ms = 14000;  // executables get SIGKILL
   size_t max_response_bytes = 64 * 1024;
+  // Handlers running at once; beyond it a handler is not started and counts as failed (its
+  // default applies), so an event storm cannot fork without bound.
+  size_t max_running = 64;
   std::string instance_id;  // MIST_INSTANCE / X-Instance
   std::string server_name;  // MIST_NAME / X-Name
 };

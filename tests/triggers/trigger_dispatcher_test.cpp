@@ -208,6 +208,24 @@ TEST_F(TriggerDispatcherTest, FloodingHandlerIsCapped) {
   EXPECT_EQ(b.response, "fallback");  // never finished: timed out
 }
 
+TEST_F(TriggerDispatcherTest, RunningHandlersAreBounded) {
+  std::string slow = Script("slow", "exec sleep 30");
+  DispatcherOptions o = Fast();
+  o.max_running = 2;
+  TriggerDispatcher d(o);
+  d.SetConfig({{"CONN_CLOSE", {Handler(slow, false)}}, {"CONN_PLAY", {Handler(slow, true, "0")}}});
+  for (int i = 0; i < 5; ++i) d.Fire("CONN_CLOSE", "s", {"s"});
+  EXPECT_EQ(d.running(), 2u);
+  EXPECT_EQ(d.Stats().at("CONN_CLOSE").fails, 3u);
+  // A sync trigger over the limit gets its default at once.
+  bool called = false;
+  d.Decide("CONN_PLAY", "s", {"s"}, [&](Decision x) {
+    called = true;
+    EXPECT_FALSE(x.allow);
+  });
+  EXPECT_TRUE(called);
+}
+
 TEST_F(TriggerDispatcherTest, AsyncHandlersNeverDelayTheCaller) {
   std::string slow = Script("slow", "exec sleep 30");
   TriggerDispatcher d(Fast());
