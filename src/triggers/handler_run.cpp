@@ -239,7 +239,16 @@ class ExecRun final : public HandlerRun {
     if (err) g_error_free(err);
     if (done && !self->finished_) {
       self->exited_ = true;
-      if (self->eof_) self->Complete();
+      if (self->eof_) {
+        self->Complete();
+      } else {
+        // A background child of the handler may keep stdout open: use what was read so far.
+        self->AddTimer(500, [](gpointer data) -> gboolean {
+          auto* run = static_cast<ExecRun*>(static_cast<HandlerRun*>(data));
+          if (!run->finished_) run->Complete();
+          return G_SOURCE_REMOVE;
+        });
+      }
     }
     self->Unref();
   }

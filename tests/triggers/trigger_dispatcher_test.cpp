@@ -196,6 +196,16 @@ TEST_F(TriggerDispatcherTest, CrashingAndMissingHandlersUseDefault) {
   EXPECT_EQ(d.Stats().at("CONN_OPEN").fails, 1u);
 }
 
+TEST_F(TriggerDispatcherTest, BackgroundChildHoldingStdoutDoesNotStallTheAnswer) {
+  std::string h = Script("bg", "cat >/dev/null; echo live; sleep 1 &");
+  TriggerDispatcher d(Fast());
+  d.SetConfig({{"PUSH_REWRITE", {Handler(h, true)}}});
+  Decision x = DecideAndWait(d, "PUSH_REWRITE", "", {"u", "ip", "n"});
+  EXPECT_TRUE(x.allow);
+  EXPECT_EQ(x.response, "live");
+  EXPECT_EQ(d.Stats().at("PUSH_REWRITE").fails, 0u);
+}
+
 TEST_F(TriggerDispatcherTest, FloodingHandlerIsCapped) {
   std::string flood = Script("flood", "cat >/dev/null; head -c 3000000 /dev/zero | tr '\\0' a");
   std::string endless = Script("endless", "exec yes");

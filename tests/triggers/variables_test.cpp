@@ -1,6 +1,7 @@
 // Stream variables and custom variables.
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "triggers/variable_store.h"
 #include "triggers/variables.h"
@@ -93,6 +94,38 @@ TEST(VariableStore, StaticAndCommandVariables) {
   n = json_from_string(R"(["bad name!", "x"])", nullptr);
   EXPECT_FALSE(store.Add(n).ok());
   json_node_unref(n);
+}
+
+TEST(VariableStore, UrlVariableIsFetchedWithHeader) {
+  SoupServer* server = soup_server_new(nullptr, nullptr);
+  std::string header;
+  soup_server_add_handler(
+      server, "/",
+      [](SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
+        const char* h = soup_message_headers_get_one(
+            soup_server_message_get_request_headers(msg), "X-Custom-Variable");
+        *static_cast<std::string*>(data) = h ? h : "";
+        soup_server_message_set_status(msg, 200, nullptr);
+        soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "42\n", 3);
+      },
+      &header, nullptr);
+  ASSERT_TRUE(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr));
+  GSList* uris = soup_server_get_uris(server);
+  char* url = g_uri_to_string(static_cast<GUri*>(uris->data));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  {
+    VariableStore store;
+    CustomVariable v;
+    v.name = "viewers";
+    v.target = url;
+    v.interval = 30;
+    ASSERT_TRUE(store.Add(v).ok());
+    ASSERT_TRUE(RunUntil([&] { return store.Values().at("viewers") == "42"; }));
+    EXPECT_EQ(header, "viewers");
+  }
+  g_free(url);
+  soup_server_disconnect(server);
+  g_object_unref(server);
 }
 
 }  // namespace
