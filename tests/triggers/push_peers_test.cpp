@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -145,6 +146,81 @@ TEST_F(PushPeersTest, RtmpPushToNginxArrivesAndDecodes) {
   int frames = VideoFrames(dir_ + "/rec/secretkey.flv");
   EXPECT_GE(frames, 60);
   EXPECT_LE(frames, 75);
+}
+
+// Receives a network push in-process and counts decoded-ready H.264 frames.
+struct Receiver {
+  GstElement* pipeline = nullptr;
+  std::atomic<int> frames{0};
+  explicit Receiver(const std::string& source) {
+    std::string desc = source + " ! tsdemux ! h264parse ! video/x-h264,alignment=au ! "
+                                "fakesink name=out sync=false";
+    pipeline = gst_parse_launch(desc.c_str(), nullptr);
+    GstElement* out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+    GstPad* pad = gst_element_get_static_pad(out, "sink");
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) {
+          ++static_cast<Receiver*>(data)->frames;
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(out);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  }
+  ~Receiver() {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
+};
+
+GstElement* LiveVideo(int frames) {
+  std::string desc = "videotestsrc is-live=true num-buffers=" + std::to_string(frames) +
+                     " ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+                     "speed-preset=ultrafast tune=zerolatency key-int-max=25 ! h264parse name=v";
+  GstElement* bin = gst_parse_bin_from_description(desc.c_str(), FALSE, nullptr);
+  GstElement* v = gst_bin_get_by_name(GST_BIN(bin), "v");
+  GstPad* pad = gst_element_get_static_pad(v, "src");
+  gst_element_add_pad(bin, gst_ghost_pad_new("v", pad));
+  gst_object_unref(pad);
+  gst_object_unref(v);
+  return bin;
+}
+
+int RunNetworkPush(const std::string& target) {
+  auto parsed = ParseTarget(target);
+  EXPECT_TRUE(parsed.ok());
+  Push push(7, "live", target, target, parsed.value());
+  bool ended = false;
+  auto st = push.Start([](const std::string&, const PushParams&) { return LiveVideo(50); },
+                       [&](Push&) { ended = true; });
+  EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().ToString());
+  gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+  while (!ended && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(push.exit_reason(), "CLEAN_EOF") << push.PushEndPayload()[4];
+  return std::stoi(push.OutputEndPayload()[3]);  // bytes
+}
+
+TEST_F(PushPeersTest, TsUdpPushArrives) {
+  int port = FreePort();
+  Receiver rx("udpsrc address=127.0.0.1 port=" + std::to_string(port) +
+              " caps=video/mpegts,systemstream=true");
+  Sleep(300);
+  EXPECT_GT(RunNetworkPush("tsudp://127.0.0.1:" + std::to_string(port)), 10000);
+  Sleep(300);
+  EXPECT_GE(rx.frames.load(), 40);
+}
+
+TEST_F(PushPeersTest, SrtPushArrives) {
+  int port = FreePort();
+  Receiver rx("srtsrc uri=srt://127.0.0.1:" + std::to_string(port) + "?mode=listener");
+  Sleep(300);
+  EXPECT_GT(RunNetworkPush("srt://127.0.0.1:" + std::to_string(port) + "?mode=caller&latency=100"),
+            10000);
+  Sleep(500);
+  EXPECT_GE(rx.frames.load(), 40);
 }
 
 }  // namespace

@@ -81,6 +81,8 @@ class PushTest : public ::testing::TestWithParam<const char*> {
   std::string dir_;
 };
 
+class PushHlsTest : public PushTest {};
+
 TEST_P(PushTest, RecordingDecodesWithExpectedDuration) {
   std::string path = dir_ + "/rec." + GetParam();
   auto payload = RunPush(path, 3);
@@ -130,6 +132,21 @@ TEST_P(PushTest, SplitWritesDecodableSegments) {
     total += frames;
   }
   EXPECT_EQ(total, 75);  // gapless
+}
+
+TEST_F(PushHlsTest, SegmentedRecordingWritesPlaylistAndSegments) {
+  std::string path = dir_ + "/live.m3u8";
+  auto payload = RunPush(path + "?split=1", 4);
+  ASSERT_EQ(payload.size(), 12u);
+  EXPECT_EQ(payload[2], "HLS");
+  EXPECT_EQ(payload[10], "CLEAN_EOF");
+  gchar* text = nullptr;
+  ASSERT_TRUE(g_file_get_contents(path.c_str(), &text, nullptr, nullptr));
+  std::string playlist = text;
+  g_free(text);
+  EXPECT_NE(playlist.find("live_00000.ts"), std::string::npos) << playlist;
+  EXPECT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos);
+  EXPECT_EQ(CountVideoFrames(path), 100);  // ffprobe reads the whole playlist
 }
 
 INSTANTIATE_TEST_SUITE_P(Containers, PushTest, ::testing::Values("mkv", "ts", "mp4", "flv"));
