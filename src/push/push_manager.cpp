@@ -446,6 +446,24 @@ JsonObject* PushManager::ApiAutoList() const {
   return o;
 }
 
+JsonArray* PushManager::ApiAutoListArrays() const {
+  JsonArray* out = json_array_new();
+  for (const auto& [id, e] : auto_) {
+    JsonArray* a = json_array_new();
+    json_array_add_string_element(a, e.stream.c_str());
+    json_array_add_string_element(a, e.target.c_str());
+    json_array_add_int_element(a, e.schedule_time);
+    json_array_add_int_element(a, e.complete_time);
+    for (const auto* rule : {&e.start_rule, &e.end_rule}) {
+      json_array_add_string_element(a, *rule ? (*rule)->variable.c_str() : "");
+      json_array_add_int_element(a, *rule ? (*rule)->op : 0);
+      json_array_add_string_element(a, *rule ? (*rule)->value.c_str() : "");
+    }
+    json_array_add_array_element(out, a);
+  }
+  return out;
+}
+
 JsonObject* PushManager::ApiSettings(JsonNode* request) {
   if (request && JSON_NODE_HOLDS_OBJECT(request)) {
     JsonObject* r = json_node_get_object(request);

@@ -66,6 +66,9 @@ class PushManager {
   void ApiAutoRemove(JsonNode* request);
   // The `auto_push` object {id: entry}. Transfer full.
   JsonObject* ApiAutoList() const;
+  // MistServer's `push_auto_list` arrays: [stream, target, scheduletime, completetime,
+  // start variable, op, value, end variable, op, value] per entry. Transfer full.
+  JsonArray* ApiAutoListArrays() const;
   // Updates from {wait, maxspeed} when |request| is an object; returns the current settings.
   JsonObject* ApiSettings(JsonNode* request);
 

@@ -109,6 +109,11 @@ TEST_F(PushManagerTest, AutoPushRecordsEveryWildcardChild) {
   JsonObject* list = m.ApiAutoList();
   EXPECT_TRUE(json_object_has_member(list, id.value().c_str()));
   json_object_unref(list);
+  JsonArray* arrays = m.ApiAutoListArrays();
+  ASSERT_EQ(json_array_get_length(arrays), 1u);
+  EXPECT_STREQ(json_array_get_string_element(json_array_get_array_element(arrays, 0), 0), "live+");
+  EXPECT_EQ(json_array_get_length(json_array_get_array_element(arrays, 0)), 10u);
+  json_array_unref(arrays);
   req = Json(R"("live+")");
   m.ApiAutoRemove(req);
   json_node_unref(req);
