@@ -143,6 +143,7 @@ Push::~Push() {
 
 void Push::Log(std::string line) {
   GST_INFO("push %" G_GUINT64_FORMAT " (%s): %s", id_, stream_.c_str(), line.c_str());
+  std::lock_guard<std::mutex> guard(logs_lock_);
   logs_.push_back(std::move(line));
   while (logs_.size() > kMaxLogs) logs_.pop_front();
 }
@@ -461,7 +462,10 @@ std::vector<std::string> Push::OutputEndPayload() const {
 std::vector<std::string> Push::PushEndPayload() const {
   JsonNode* logs = json_node_new(JSON_NODE_ARRAY);
   JsonArray* a = json_array_new();
-  for (const auto& l : logs_) json_array_add_string_element(a, l.c_str());
+  {
+    std::lock_guard<std::mutex> guard(logs_lock_);
+    for (const auto& l : logs_) json_array_add_string_element(a, l.c_str());
+  }
   json_node_take_array(logs, a);
   return {std::to_string(id_), stream_, original_target_, target_, JsonString(logs),
           StatsSnapshotJson()};
@@ -474,7 +478,10 @@ JsonNode* Push::ListEntry() const {
   json_array_add_string_element(a, original_target_.c_str());
   json_array_add_string_element(a, target_.c_str());
   JsonArray* logs = json_array_new();
-  for (const auto& l : logs_) json_array_add_string_element(logs, l.c_str());
+  {
+    std::lock_guard<std::mutex> guard(logs_lock_);
+    for (const auto& l : logs_) json_array_add_string_element(logs, l.c_str());
+  }
   json_array_add_array_element(a, logs);
   json_array_add_object_element(a, StatusJson());
   JsonNode* n = json_node_new(JSON_NODE_ARRAY);

@@ -110,6 +110,7 @@ class Push {
   int64_t start_unix_ms_ = 0;
   int64_t stop_unix_ms_ = 0;
   std::string machine_reason_, human_reason_;
+  mutable std::mutex logs_lock_;  // Log() also runs on streaming threads (pad-added)
   std::deque<std::string> logs_;
   mutable Stats stats_;
   std::mutex link_lock_;
