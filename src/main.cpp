@@ -1,8 +1,57 @@
+// haze: the media server executable. Options, config, Server, main loop.
+#include <gst/gst.h>
+
 #include <cstdio>
 
+#include "app/cli_options.h"
+#include "app/server.h"
+#include "base/log.h"
+#include "config/config_store.h"
+#include "core/resources.h"
 #include "haze_build_config.h"
 
-int main() {
-  std::printf("haze %s\n", HAZE_VERSION);
+int main(int argc, char** argv) {
+  std::string help;
+  auto options = haze::app::ParseCli(argc, argv, &help);
+  if (!help.empty()) {
+    std::fputs(help.c_str(), stdout);
+    return 0;
+  }
+  if (!options) {
+    std::fprintf(stderr, "haze: %s (see haze --help)\n", options.error().ToString().c_str());
+    return 1;
+  }
+  if (options->version) {
+    std::printf("haze %s (GStreamer %s)\n", HAZE_VERSION, gst_version_string());
+    return 0;
+  }
+  gst_init(nullptr, nullptr);
+  haze::InitLogging();
+  haze::core::RegisterResources();
+  haze::app::RegisterStaticPlugin();
+
+  if (!options->print_pipeline.empty()) {
+    auto store = haze::config::ConfigStore::Open(options->config_path, haze::config::ConfigRw::kOff);
+    if (!store) {
+      std::fprintf(stderr, "haze: %s\n", store.error().ToString().c_str());
+      return 1;
+    }
+    auto cmd = haze::app::Server::GstLaunchCommand(store.value()->typed(), options->print_pipeline);
+    if (!cmd) {
+      std::fprintf(stderr, "haze: %s\n", cmd.error().ToString().c_str());
+      return 1;
+    }
+    std::printf("%s\n", cmd->c_str());
+    return 0;
+  }
+
+  haze::app::Server server(std::move(options.value()));
+  if (auto st = server.Start(); !st) {
+    std::fprintf(stderr, "haze: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  std::fputs(server.Banner().c_str(), stdout);
+  std::fflush(stdout);
+  server.Run();
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -52,6 +53,7 @@ struct TrackInfo {
   uint64_t frames = 0;         // frames written in total
   uint64_t keyframes = 0;
   uint64_t dropped = 0;        // out-of-order frames refused
+  bool bframes = false;        // video: pts != dts seen
 };
 
 // One frame in the log. Canonical payloads: H.264 avc/au, H.265 hvc1/au, AV1 obu-stream/tu,
@@ -86,6 +88,7 @@ struct BufferOptions {
   int64_t max_keepaway_ms = 45000;  // how far a live reader may lag ("maxkeepaway")
   bool resume = false;             // keep the buffer across a publisher reconnect
   bool vod = false;                // whole-file buffer: never trimmed, complete at EOS
+  int64_t resume_grace_ms = 30000;  // with resume: how long readers wait for the writer to return
 };
 
 enum class BufferState { kBooting, kFull, kDry, kRecover, kEmpty };
@@ -102,6 +105,9 @@ struct BufferStats {
   uint64_t reader_skips = 0;  // total catch-up jumps by slow readers
   bool eos = false;           // writer finished (VoD complete, or source gone)
   int64_t unix_offset_ms = 0;  // unix ms at media time 0
+  uint64_t fragments = 0;      // fragments in the window
+  uint64_t dropped = 0;        // out-of-order frames refused (all tracks)
+  int64_t last_ts = kNone;     // newest media time (ns)
 };
 
 // Where a new reader starts.
@@ -132,16 +138,32 @@ class Reader {
   void Seek(int64_t media_time);
   uint64_t skipped() const { return skipped_; }
   const std::vector<uint32_t>& tracks() const { return tracks_; }
+  // The main selected track (first video, else first audio, else first selected).
+  uint32_t main_track() const { return main_track_; }
+  // Makes a pending or later WaitNext return at once (from any thread); sticky until Resume().
+  void Interrupt();
+  void Resume();
+  const std::shared_ptr<LiveBuffer>& buffer() const { return buffer_; }
 
  private:
   friend class LiveBuffer;
   Reader(std::shared_ptr<LiveBuffer> buffer, std::vector<uint32_t> tracks, int64_t stop);
+  bool Selected(uint32_t track) const {
+    return track < selected_.size() && selected_[track];
+  }
+  std::optional<Frame> NextLocked();  // buffer mutex held
+  void CatchUpLocked();
   std::shared_ptr<LiveBuffer> buffer_;
   std::vector<uint32_t> tracks_;
   int64_t stop_ = kNone;
   uint64_t cursor_ = 0;  // next seq to read
   uint64_t skipped_ = 0;
   bool at_end_ = false;
+  uint32_t main_track_ = 0;
+  bool live_ = true;              // started at the live edge: maxkeepaway applies
+  std::vector<bool> selected_;    // by track id
+  std::vector<bool> need_key_;    // by track id: skip until this track's next keyframe
+  std::atomic<bool> interrupted_{false};
 };
 
 class LiveBuffer : public std::enable_shared_from_this<LiveBuffer> {
@@ -167,6 +189,20 @@ class LiveBuffer : public std::enable_shared_from_this<LiveBuffer> {
   // marked discont); without, it is complete (VoD) or empty (live).
   void WriterGone();
   void WriterBack();
+  // A writer (an element or a protocol server) attaches; WriterGone detaches. The stream's
+  // writer is gone when the last attached writer detached. WriterBack is the same call.
+  void AttachWriter() { WriterBack(); }
+  // The writer no longer feeds |track| (pad released); a reconnecting writer with the same kind
+  // and codec reuses the track (resume).
+  void ReleaseTrack(uint32_t track);
+  void SetLanguage(uint32_t track, const std::string& lang);
+  // Marks the next frame discont (the writer flushed or restarted its timeline).
+  void MarkDiscont();
+  // Shared wall-clock origin of the stream (a GstClock time, ns) for writers that map running
+  // time to media time: the first caller sets it, later callers get the established value.
+  int64_t Epoch(int64_t proposed);
+  // Ends the buffer for good (the resume grace period ran out, or the server unloads it).
+  void Close();
 
   // --- reader side ---
   std::vector<TrackInfo> Tracks() const;
@@ -176,8 +212,18 @@ class LiveBuffer : public std::enable_shared_from_this<LiveBuffer> {
   std::vector<Frame> FragmentFrames(uint64_t number, uint32_t track) const;
   std::unique_ptr<Reader> NewReader(const ReaderOptions& options = {});
   BufferStats Stats() const;
+  // MistServer-like health JSON (per-track buffer/jitter/kbits/codec, top-level buffer, jitter,
+  // maxkeepaway, issues).
+  std::string HealthJson() const;
   // True when a reader would get a keyframe with codec data right now.
   bool Playable() const;
+  // MistServer's "ready for play" rule for generic outputs: Playable() and (>= 2 tracks with
+  // data, or >= 500 ms of data, or |waited_ms| >= 5000).
+  bool ReadyForPlay(int64_t waited_ms) const;
+  // The main track of the stream (first video, else first audio), or nullopt.
+  std::optional<uint32_t> MainTrack() const;
+  // Tests only: replaces the monotonic clock (ns) used for jitter.
+  void SetClockForTesting(std::function<int64_t()> clock);
 
   // Called on the writer's thread after every frame and state change, without the lock held.
   // Must not block. Returns an id for RemoveListener.

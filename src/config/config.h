@@ -42,6 +42,7 @@ struct ServerConfig {
   int api_port = -1;             // config.controller.port
   bool local_auto_auth = true;   // config.controller.local_auto_auth
   std::map<std::string, std::string> accounts;  // name -> md5(password)
+  std::map<std::string, std::string> stream_keys;  // "streamkeys": key -> stream name
 
   const StreamConfig* FindStream(const std::string& base) const {
     auto it = streams.find(base);

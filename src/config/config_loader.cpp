@@ -197,6 +197,17 @@ Result<ServerConfig> ParseServerConfig(JsonNode* root) {
   }
   if (auto st = ParseConfigSection(r, out); !st) return st.error();
   if (auto st = ParseAccounts(r, out); !st) return st.error();
+  if (JsonNode* keys = json_object_get_member(r, "streamkeys"); keys && JSON_NODE_HOLDS_OBJECT(keys)) {
+    JsonObject* ko = json_node_get_object(keys);
+    GList* names = json_object_get_members(ko);
+    for (GList* l = names; l; l = l->next) {
+      const char* key = static_cast<const char*>(l->data);
+      JsonNode* v = json_object_get_member(ko, key);
+      if (JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_STRING)
+        out.stream_keys[key] = json_node_get_string(v);
+    }
+    g_list_free(names);
+  }
   return out;
 }
 

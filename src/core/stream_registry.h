@@ -82,9 +82,11 @@ class StreamRegistry : public StreamHost {
   void AuthorizePublish(const PublishRequest& request, PublishDone done) override;
   void OpenForPlay(const PlayRequest& request, PlayDone done) override;
 
+ public:
+  struct Impl;  // shared with the sessions (they hold a weak reference)
+
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace haze::core

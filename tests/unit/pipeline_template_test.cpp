@@ -1,5 +1,6 @@
 #include "core/pipeline_template.h"
 
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
 
 namespace haze::core {
@@ -72,6 +73,26 @@ TEST(TemplateSet, SelectsBuiltInTemplatesBySource) {
   std::map<std::string, std::string> vars;
   ASSERT_TRUE(set.Select("push://@secret", &vars).ok());
   EXPECT_EQ(vars["password"], "secret");
+}
+
+TEST(TemplateSet, UserFolderAddsAndOverridesTemplates) {
+  gchar* dir = g_dir_make_tmp("haze-tpl-XXXXXX", nullptr);
+  std::string d = dir;
+  g_free(dir);
+  std::string mine = d + "/mine.pipeline", vg = d + "/videogen.pipeline", bad = d + "/bad.pipeline";
+  g_file_set_contents(mine.c_str(), "# match: ^mine://\\d+$\nfakesrc ! fakesink\n", -1, nullptr);
+  g_file_set_contents(vg.c_str(), "# Overridden\n# match: ^videogen$\nfakesrc ! fakesink\n", -1,
+                      nullptr);
+  g_file_set_contents(bad.c_str(), "no header\n", -1, nullptr);
+  TemplateSet set;
+  set.Load(d);
+  auto t = set.Select("mine://42", nullptr);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t.value()->name, "mine");
+  EXPECT_EQ(set.Find("videogen")->description, "Overridden");
+  EXPECT_EQ(set.Find("bad"), nullptr);  // skipped with a log line
+  for (const auto& f : {mine, vg, bad}) g_remove(f.c_str());
+  g_rmdir(d.c_str());
 }
 
 }  // namespace

@@ -1,0 +1,133 @@
+#include "app/server.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include "base/log.h"
+#include "elements.h"
+#include "haze_build_config.h"
+
+#define GST_CAT_DEFAULT haze_core_debug
+
+namespace haze::app {
+
+void RegisterStaticPlugin() {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    gst_plugin_register_static(GST_VERSION_MAJOR, GST_VERSION_MINOR, "haze",
+                               "Haze media server elements", haze_register_elements, HAZE_VERSION,
+                               "LGPL", "haze", "Haze", "https://haze.invalid/");
+    g_once_init_leave(&once, 1);
+  }
+}
+
+Server::Server(CliOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  registry_.reset();
+  if (loop_) g_main_loop_unref(loop_);
+}
+
+int Server::ResolvePort(int cli, const char* connector, int fallback) const {
+  if (cli >= 0) return cli;
+  int configured = config_->typed().ProtocolPort(connector);
+  return configured >= 0 ? configured : fallback;
+}
+
+Status Server::Start() {
+  auto rw = config::ParseConfigRw(options_.configrw);
+  if (!rw) return rw.error();
+  auto store = config::ConfigStore::Open(options_.config_path, rw.value());
+  if (!store) return store.error();
+  config_ = std::move(store.value());
+  templates_.Load(config_->typed().templates_dir);
+  registry_ = std::make_unique<core::StreamRegistry>(templates_);
+  config_->AddObserver([this](const config::ServerConfig& c) {
+    templates_.Load(c.templates_dir);
+    registry_->Reconcile(c);
+  });
+
+  int api_port = options_.api_port >= 0 ? options_.api_port
+                 : config_->typed().api_port >= 0 ? config_->typed().api_port
+                                                  : 4242;
+  ports_.api = static_cast<uint16_t>(api_port);
+  ports_.http = static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080));
+  ports_.rtmp = static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935));
+
+  registry_->Reconcile(config_->typed());
+  return OkStatus();
+}
+
+static gboolean OnSignal(gpointer data) {
+  static_cast<Server*>(data)->Quit();
+  return G_SOURCE_REMOVE;
+}
+
+void Server::Run() {
+  loop_ = g_main_loop_new(nullptr, FALSE);
+  guint sigint = g_unix_signal_add(SIGINT, OnSignal, this);
+  guint sigterm = g_unix_signal_add(SIGTERM, OnSignal, this);
+  g_main_loop_run(loop_);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  GST_INFO("shutting down");
+  registry_.reset();
+}
+
+void Server::Quit() {
+  if (loop_) g_main_loop_quit(loop_);
+}
+
+std::string Server::Banner() const {
+  std::string host = options_.interface.empty() ? "127.0.0.1" : options_.interface;
+  std::string api = "http://" + host + ":" + std::to_string(ports_.api);
+  std::string http = "http://" + host + ":" + std::to_string(ports_.http);
+  std::string out = "Haze " HAZE_VERSION " is running.\n";
+  out += "  Web UI and API:  " + api + "/\n";
+  out += "  Media over HTTP: " + http + "/\n";
+  out += "  RTMP publish:    rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live/STREAM\n";
+  for (const auto& [name, cfg] : config_->typed().streams) {
+    if (cfg.source.rfind("push://", 0) == 0) continue;
+    out += "  Stream " + name + ": " + http + "/" + name + ".html  " + http + "/hls/" + name +
+           "/index.m3u8\n";
+  }
+  return out;
+}
+
+Result<std::string> Server::GstLaunchCommand(const config::ServerConfig& config,
+                                             const std::string& stream) {
+  core::TemplateSet templates;
+  templates.Load(config.templates_dir);
+  core::StreamRegistry registry(templates);
+  registry.Reconcile([&] {
+    auto c = config;
+    for (auto& [n, s] : c.streams) s.always_on = false;  // describe only, start nothing
+    return c;
+  }());
+  auto described = registry.DescribePipeline(stream);
+  if (!described) return described.error();
+  std::string plugin_dir = HAZE_PLUGIN_BUILD_DIR;
+  std::string env;
+  if (g_file_test((plugin_dir + "/libgsthaze.so").c_str(), G_FILE_TEST_EXISTS)) {
+    GCharPtr q(g_shell_quote(plugin_dir.c_str()));
+    env = std::string("GST_PLUGIN_PATH=") + q.get() + " ";
+  }
+  GCharPtr launch(g_shell_quote(described->launch.c_str()));
+  std::string cmd = env + "gst-launch-1.0 -e " + launch.get();
+  if (!described->exec.empty()) {
+    // The source command's stdout becomes gst-launch's stdin (fdsrc fd=0).
+    gchar** argv = nullptr;
+    if (g_shell_parse_argv(described->exec.c_str(), nullptr, &argv, nullptr)) {
+      std::string quoted;
+      for (gchar** a = argv; *a; ++a) {
+        GCharPtr q(g_shell_quote(*a));
+        quoted += (quoted.empty() ? "" : " ") + std::string(q.get());
+      }
+      g_strfreev(argv);
+      cmd = quoted + " | " + cmd;
+    }
+  }
+  return cmd;
+}
+
+}  // namespace haze::app

@@ -1,0 +1,57 @@
+// Server: the composition root. Loads the config, the pipeline templates and the stream registry,
+// starts the protocol listeners, and runs the main loop until SIGINT/SIGTERM.
+// Thread: main (the default GMainContext).
+#pragma once
+
+#include <glib.h>
+
+#include <memory>
+#include <string>
+
+#include "app/cli_options.h"
+#include "base/result.h"
+#include "config/config_store.h"
+#include "core/pipeline_template.h"
+#include "core/stream_registry.h"
+
+namespace haze::app {
+
+struct BoundPorts {
+  uint16_t api = 0;
+  uint16_t http = 0;
+  uint16_t rtmp = 0;
+};
+
+class Server {
+ public:
+  explicit Server(CliOptions options);
+  ~Server();
+
+  // Everything up to listening; a port in use or a bad config is an error.
+  Status Start();
+  // Runs until SIGINT/SIGTERM.
+  void Run();
+  void Quit();
+  // Lines with the URLs to open, for the console.
+  std::string Banner() const;
+  const BoundPorts& ports() const { return ports_; }
+
+  // --print-pipeline: the gst-launch-1.0 command for |stream|.
+  static Result<std::string> GstLaunchCommand(const config::ServerConfig& config,
+                                              const std::string& stream);
+
+ private:
+  int ResolvePort(int cli, const char* connector, int fallback) const;
+
+  CliOptions options_;
+  std::unique_ptr<config::ConfigStore> config_;
+  core::TemplateSet templates_;
+  std::unique_ptr<core::StreamRegistry> registry_;
+  GMainLoop* loop_ = nullptr;
+  BoundPorts ports_;
+};
+
+// Registers the haze plugin's elements statically (no plugin search path needed).
+void RegisterStaticPlugin();
+
+}  // namespace haze::app

@@ -1,0 +1,122 @@
+"""Helpers for end-to-end tests: run the built haze binary on free loopback ports with a
+temporary config, wait for conditions, call the JSON API. Standard library only."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+BUILD = os.environ.get("HAZE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+SOURCE = os.environ.get("HAZE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+HAZE = os.path.join(BUILD, "src", "haze")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = cond()
+            if last:
+                return last
+        except Exception as e:  # the server may not be up yet
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Haze:
+    """A haze process on free ports. Use as a context manager."""
+
+    def __init__(self, config, extra_args=(), configrw="off"):
+        self.dir = tempfile.TemporaryDirectory(prefix="haze-e2e-")
+        self.config_path = os.path.join(self.dir.name, "config.json")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f)
+        self.api_port = free_port()
+        self.http_port = free_port()
+        self.rtmp_port = free_port()
+        self.args = [HAZE, "-c", self.config_path, "-i", "127.0.0.1", "-p", str(self.api_port),
+                     "--http-port", str(self.http_port), "--rtmp-port", str(self.rtmp_port),
+                     "--rtsp-port", "0", "--srt-port", "0", "--configrw", configrw, *extra_args]
+        self.proc = None
+        self.log_path = os.path.join(self.dir.name, "haze.log")
+
+    def __enter__(self):
+        self.log = open(self.log_path, "w")
+        env = dict(os.environ, GST_DEBUG=os.environ.get("GST_DEBUG", "haze*:4"))
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_for(lambda: self.proc.poll() is not None or self._api_up(), 20, "the API port")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"haze exited with {self.proc.returncode}:\n{self.output()}")
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        if exc[0] is not None:
+            print("---- haze log (tail) ----")
+            print(self.output()[-6000:])
+        self.dir.cleanup()
+
+    def output(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def _api_up(self):
+        with socket.create_connection(("127.0.0.1", self.api_port), timeout=1):
+            return True
+
+    def api(self, commands, path="/api"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.api_port}{path}",
+                                     data=json.dumps(commands).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def http_url(self, path):
+        return f"http://127.0.0.1:{self.http_port}{path}"
+
+    def stream_status(self, name):
+        answer = self.api({"active_streams": {"fields": ["status"], "streams": [name]}})
+        streams = answer.get("active_streams") or {}
+        entry = streams.get(name) if isinstance(streams, dict) else None
+        return entry[0] if entry else None
+
+    def wait_online(self, name, timeout=30):
+        return wait_for(lambda: self.stream_status(name) == "Online", timeout, f"{name} Online")
+
+
+def run_tests(tests):
+    """Runs test functions, prints a summary, exits non-zero on failure (meson exit-code protocol)."""
+    import sys
+    import traceback
+    failed = 0
+    for t in tests:
+        start = time.monotonic()
+        try:
+            t()
+            print(f"PASS {t.__name__} ({time.monotonic() - start:.1f}s)")
+        except Exception:
+            failed += 1
+            print(f"FAIL {t.__name__}")
+            traceback.print_exc()
+    print(f"{len(tests) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

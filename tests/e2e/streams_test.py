@@ -1,0 +1,90 @@
+"""The built haze binary on free ports: the default videogen stream, a ts-exec: stream fed by
+ffmpeg, a tsudp:// stream fed by ffmpeg over UDP, and a port already in use."""
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+
+from harness import HAZE, Haze, free_port, run_tests, wait_for
+
+FFMPEG_TS = ("ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 "
+             "-f lavfi -i sine=sample_rate=48000 -c:v libx264 -preset ultrafast -tune zerolatency "
+             "-g 25 -c:a aac")
+
+
+def test_default_config_runs_videogen():
+    # No -c: the embedded default config (videogen always on, live push://).
+    api, http, rtmp = free_port(), free_port(), free_port()
+    p = subprocess.Popen([HAZE, "-i", "127.0.0.1", "-p", str(api), "--http-port", str(http),
+                          "--rtmp-port", str(rtmp), "--rtsp-port", "0", "--srt-port", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def status():
+            body = json.dumps({"active_streams": {"fields": ["status"], "streams": ["videogen"]}})
+            req = urllib.request.Request(f"http://127.0.0.1:{api}/api", data=body.encode())
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return json.loads(r.read())["active_streams"].get("videogen", [None])[0]
+        wait_for(lambda: status() == "Online", 30, "videogen Online")
+    finally:
+        p.terminate()
+        out, _ = p.communicate(timeout=20)
+    assert p.returncode == 0, out
+    assert f"http://127.0.0.1:{api}/" in out, out  # the banner prints the URLs to open
+
+
+def test_ts_exec_stream_comes_up():
+    source = f"ts-exec:{FFMPEG_TS} -t 60 -f mpegts -"
+    with Haze({"streams": {"cam": {"source": source, "always_on": True}}}) as h:
+        h.wait_online("cam")
+
+
+def test_tsudp_stream_comes_up():
+    port = free_port(socket.SOCK_DGRAM)
+    with Haze({"streams": {"udp": {"source": f"tsudp://127.0.0.1:{port}", "always_on": True}}}) as h:
+        wait_for(lambda: h.stream_status("udp") in ("Waiting for data", "Online"), 20, "udp listening")
+        ff = subprocess.Popen(FFMPEG_TS.split() + ["-t", "60", "-f", "mpegts",
+                              f"udp://127.0.0.1:{port}?pkt_size=1316"])
+        try:
+            h.wait_online("udp")
+        finally:
+            ff.kill()
+            ff.wait()
+
+
+def test_port_in_use_is_one_line_and_exit_1():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        r = subprocess.run([HAZE, "-i", "127.0.0.1", "-p", "0", "--http-port", str(port),
+                            "--rtmp-port", "0", "--rtsp-port", "0", "--srt-port", "0"],
+                           capture_output=True, text=True, timeout=30)
+    finally:
+        busy.close()
+    assert r.returncode == 1, r
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert str(port) in r.stderr, r.stderr
+
+
+def test_port_zero_picks_and_logs_a_port():
+    p = subprocess.Popen([HAZE, "-i", "127.0.0.1", "-p", "0", "--http-port", "0",
+                          "--rtmp-port", "0", "--rtsp-port", "0", "--srt-port", "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = p.stdout.readline() + p.stdout.readline()
+        assert "Web UI and API:  http://127.0.0.1:" in line, line
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        assert port > 0
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+    finally:
+        p.terminate()
+        p.wait(20)
+
+
+if __name__ == "__main__":
+    run_tests([test_default_config_runs_videogen, test_ts_exec_stream_comes_up,
+               test_tsudp_stream_comes_up, test_port_in_use_is_one_line_and_exit_1,
+               test_port_zero_picks_and_logs_a_port])
