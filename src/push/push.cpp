@@ -52,7 +52,23 @@ GstElement* MakeParser(const GstStructure* s, bool repeat_headers) {
   return p;
 }
 
-bool MuxAccepts(GstElement* mux, const GstCaps* caps) {
+// Only the media type (and mpegversion): parsers convert stream-format/alignment, so the muxer
+// template must be matched on what the parser can produce, not on the source's exact caps.
+GstCaps* LooseCaps(const GstCaps* caps) {
+  GstCaps* out = gst_caps_new_empty();
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i) {
+    const GstStructure* s = gst_caps_get_structure(caps, i);
+    GstStructure* l = gst_structure_new_empty(gst_structure_get_name(s));
+    if (const GValue* v = gst_structure_get_value(s, "mpegversion")) {
+      gst_structure_set_value(l, "mpegversion", v);
+    }
+    gst_caps_append_structure(out, l);
+  }
+  return out;
+}
+
+bool MuxAccepts(GstElement* mux, const GstCaps* exact) {
+  GstCaps* caps = LooseCaps(exact);
   for (const GList* l = gst_element_class_get_pad_template_list(GST_ELEMENT_GET_CLASS(mux)); l;
        l = l->next) {
     auto* templ = static_cast<GstPadTemplate*>(l->data);
@@ -60,14 +76,20 @@ bool MuxAccepts(GstElement* mux, const GstCaps* caps) {
     GstCaps* tc = gst_pad_template_get_caps(templ);
     bool ok = gst_caps_can_intersect(tc, caps);
     gst_caps_unref(tc);
-    if (ok) return true;
+    if (ok) {
+      gst_caps_unref(caps);
+      return true;
+    }
   }
+  gst_caps_unref(caps);
   return false;
 }
 
 // A request pad of the muxer for a track: by template name when the muxer names its pads by
 // kind (splitmuxsink, hlssink2, mp4mux...), else by caps.
-GstPad* RequestMuxPad(GstElement* mux, const char* kind, GstPad* from, GstCaps* caps) {
+GstPad* RequestMuxPad(GstElement* mux, const char* kind, GstPad* from, GstCaps* exact) {
+  GstCaps* caps = LooseCaps(exact);
+  GstPad* pad = nullptr;
   for (const GList* l = gst_element_class_get_pad_template_list(GST_ELEMENT_GET_CLASS(mux)); l;
        l = l->next) {
     auto* templ = static_cast<GstPadTemplate*>(l->data);
@@ -79,9 +101,14 @@ GstPad* RequestMuxPad(GstElement* mux, const char* kind, GstPad* from, GstCaps* 
     GstCaps* tc = gst_pad_template_get_caps(templ);
     bool ok = gst_caps_can_intersect(tc, caps);
     gst_caps_unref(tc);
-    if (ok) return gst_element_request_pad(mux, templ, nullptr, caps);
+    if (ok) {
+      pad = gst_element_request_pad(mux, templ, nullptr, nullptr);
+      break;
+    }
   }
-  return gst_element_get_compatible_pad(mux, from, caps);
+  if (!pad) pad = gst_element_get_compatible_pad(mux, from, caps);
+  gst_caps_unref(caps);
+  return pad;
 }
 
 }  // namespace
@@ -123,7 +150,9 @@ Push::Push(uint64_t id, std::string stream, std::string original_target, std::st
       stream_(std::move(stream)),
       original_target_(std::move(original_target)),
       target_(std::move(target)),
-      parsed_(std::move(parsed)) {}
+      parsed_(std::move(parsed)) {
+  InitLogging();
+}
 
 Push::~Push() {
   if (stop_timer_) {
@@ -179,6 +208,7 @@ Status Push::Start(const SourceFactory& source, EndCallback on_end) {
     g_signal_connect(mux_, "format-location-full", G_CALLBACK(OnFormatLocation), this);
   }
   g_signal_connect(src, "pad-added", G_CALLBACK(OnPadAdded), this);
+  g_signal_connect(src, "no-more-pads", G_CALLBACK(OnNoMorePads), this);
   GstIterator* it = gst_element_iterate_src_pads(src);
   GValue v = G_VALUE_INIT;
   while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
@@ -217,6 +247,20 @@ gchar* Push::OnFormatLocation(GstElement*, guint fragment, GstSample* first, gpo
     self->stats_.segments.push_back(path);
   }
   return g_strdup(path.c_str());
+}
+
+void Push::OnNoMorePads(GstElement* src, gpointer data) {
+  auto* self = static_cast<Push*>(data);
+  int branches;
+  {
+    std::lock_guard<std::mutex> guard(self->stats_.lock);
+    branches = self->stats_.branches;
+  }
+  if (branches > 0) return;
+  GError* err = g_error_new_literal(GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+                                    "no track of the stream fits the push target");
+  gst_element_post_message(src, gst_message_new_error(GST_OBJECT(src), err, nullptr));
+  g_error_free(err);
 }
 
 void Push::OnPadAdded(GstElement*, GstPad* pad, gpointer self) {

@@ -85,6 +85,7 @@ class Push {
   struct Branch;
 
   static void OnPadAdded(GstElement* src, GstPad* pad, gpointer self);
+  static void OnNoMorePads(GstElement* src, gpointer self);
   static gchar* OnFormatLocation(GstElement* mux, guint fragment, GstSample* first,
                                  gpointer self);
   void LinkSourcePad(GstPad* pad);

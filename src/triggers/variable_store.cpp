@@ -41,7 +41,7 @@ struct VariableStore::Entry {
   }
 };
 
-VariableStore::VariableStore() : session_(soup_session_new()) {}
+VariableStore::VariableStore() : session_(soup_session_new()) { InitLogging(); }
 
 VariableStore::~VariableStore() {
   vars_.clear();

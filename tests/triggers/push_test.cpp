@@ -169,7 +169,9 @@ TEST_F(PushHlsTest, DtscStreamRecordsWithExpectedDuration) {
   gst_element_set_state(writer, GST_STATE_PLAYING);
   gint64 until = g_get_monotonic_time() + 1500 * 1000;
   while (g_get_monotonic_time() < until) g_main_context_iteration(nullptr, FALSE), g_usleep(10000);
+  const char* only = g_getenv("HAZE_DTSC_EXT");
   for (const char* ext : {"mkv", "ts", "mp4"}) {
+    if (only && std::string(only) != ext) continue;
     std::string path = dir_ + "/dtsc." + ext;
     auto parsed = ParseTarget(path + "?duration=2");
     ASSERT_TRUE(parsed.ok());
