@@ -32,4 +32,35 @@ bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message,
   return true;
 }
 
+bool StreamMessageTriggers::Handle(GstMessage* message, const std::string& stream,
+                                   const std::vector<std::string>& tags) {
+  if (FireHookMessage(dispatcher_, message, stream, tags)) return true;
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT) return false;
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !gst_structure_has_name(s, "haze-buffer-state")) return false;
+  const char* name_field = gst_structure_get_string(s, "stream");
+  std::string name = name_field && *name_field ? name_field : stream;
+  const char* state_field = gst_structure_get_string(s, "state");
+  const char* health_field = gst_structure_get_string(s, "health");
+  std::string state = state_field ? state_field : "";
+  std::string health = health_field ? health_field : "{}";
+  State& st = streams_[name];
+  std::string previous = st.last;
+  if (state == previous) return true;
+  st.last = state;
+  std::vector<std::string> lines;
+  if (state == "FULL" && !st.full_sent) {
+    st.full_sent = true;
+    lines = {name, "FULL", health};
+  } else if ((state == "FULL" || state == "RECOVER") && previous == "DRY") {
+    lines = {name, "RECOVER", health};
+  } else if (state == "DRY") {
+    lines = {name, "DRY", health};
+  } else if (state == "EMPTY") {
+    lines = {name, "EMPTY"};
+  }
+  if (!lines.empty()) dispatcher_.Fire("STREAM_BUFFER", name, lines, tags);
+  return true;
+}
+
 }  // namespace haze::triggers
