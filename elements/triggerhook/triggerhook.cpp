@@ -123,8 +123,8 @@ static void haze_trigger_hook_class_init(HazeTriggerHookClass* klass) {
                           flags));
   g_object_class_install_property(
       gobject_class, PROP_STREAM_NAME,
-      g_param_spec_string("stream-name", "Stream name", "Stream reported in the messages",
-                          nullptr, flags));
+      g_param_spec_string("stream-name", "Stream name", "Stream reported in the messages", nullptr,
+                          flags));
   g_object_class_install_property(
       gobject_class, PROP_EVENTS,
       g_param_spec_flags("events", "Events", "Which events post a haze-trigger message",
@@ -132,8 +132,8 @@ static void haze_trigger_hook_class_init(HazeTriggerHookClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_MAX_KEYFRAME_GAP,
       g_param_spec_uint64("max-keyframe-gap", "Maximum keyframe gap",
-                          "Report a gap between video keyframes longer than this (ns, 0 = off)",
-                          0, G_MAXUINT64, kDefaultMaxKeyframeGap, flags));
+                          "Report a gap between video keyframes longer than this (ns, 0 = off)", 0,
+                          G_MAXUINT64, kDefaultMaxKeyframeGap, flags));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -226,8 +226,8 @@ static void post_trigger(HazeTriggerHook* self, HazeTriggerHookEvents event, con
   bool enabled = (self->priv->settings.events & event) != 0;
   gchar* hook = g_strdup(self->priv->settings.hook_name ? self->priv->settings.hook_name
                                                         : GST_OBJECT_NAME(self));
-  gchar* stream = g_strdup(self->priv->settings.stream_name ? self->priv->settings.stream_name
-                                                            : "");
+  gchar* stream =
+      g_strdup(self->priv->settings.stream_name ? self->priv->settings.stream_name : "");
   GST_OBJECT_UNLOCK(self);
   if (enabled) {
     GstStructure* s = gst_structure_new("haze-trigger", "event", G_TYPE_STRING, nick, "hook",
@@ -298,9 +298,9 @@ static GstFlowReturn haze_trigger_hook_transform_ip(GstBaseTransform* trans, Gst
   if (GST_CLOCK_TIME_IS_VALID(state.last_keyframe) && max_gap > 0 && !state.gap_reported &&
       rt > state.last_keyframe && rt - state.last_keyframe > max_gap) {
     state.gap_reported = true;
-    post_trigger(self, HAZE_TRIGGER_HOOK_KEYFRAME_GAP, "keyframe-gap", rt,
-                 gst_structure_new("extra", "gap", G_TYPE_UINT64, rt - state.last_keyframe,
-                                   nullptr));
+    post_trigger(
+        self, HAZE_TRIGGER_HOOK_KEYFRAME_GAP, "keyframe-gap", rt,
+        gst_structure_new("extra", "gap", G_TYPE_UINT64, rt - state.last_keyframe, nullptr));
   }
   if (keyframe) {
     state.last_keyframe = rt;

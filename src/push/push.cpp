@@ -1,8 +1,8 @@
 #include "push/push.h"
 
-#include <atomic>
-
 #include <gst/base/gstbasesink.h>
+
+#include <atomic>
 
 #include "base/log.h"
 #include "triggers/variables.h"
@@ -199,9 +199,10 @@ Status Push::Start(const SourceFactory& source, EndCallback on_end) {
     gst_bin_add(GST_BIN(pipeline_), sink);
     gst_element_link(mux_, sink);
     GstPad* sp = gst_element_get_static_pad(sink, "sink");
-    gst_pad_add_probe(sp, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                       GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                      OnSinkBuffer, this, nullptr);
+    gst_pad_add_probe(
+        sp,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        OnSinkBuffer, this, nullptr);
     gst_object_unref(sp);
   }
   if (!plan_.split_location.empty()) {
@@ -276,9 +277,9 @@ void Push::LinkSourcePad(GstPad* pad) {
   std::string media = s ? gst_structure_get_name(s) : "";
   bool video = media.rfind("video/", 0) == 0;
   bool audio = media.rfind("audio/", 0) == 0;
-  bool wanted = ((video && parsed_.params.video != "none") ||
-                 (audio && parsed_.params.audio != "none")) &&
-                MuxAccepts(mux_, caps);
+  bool wanted =
+      ((video && parsed_.params.video != "none") || (audio && parsed_.params.audio != "none")) &&
+      MuxAccepts(mux_, caps);
   if (!wanted && (video || audio)) Log("track " + media + " left out");
   GstElement* parser = wanted && s ? MakeParser(s, plan_.repeat_headers) : nullptr;
   GstElement* queue = gst_element_factory_make(wanted ? "queue" : "fakesink", nullptr);
@@ -471,7 +472,8 @@ JsonObject* Push::StatusJson() const {
   int64_t media_ms = stats_.first_pts >= 0 ? (stats_.last_pts - stats_.first_pts) / GST_MSECOND : 0;
   int64_t now = ended_ ? stop_unix_ms_ : g_get_real_time() / 1000;
   int64_t active_ms = start_unix_ms_ ? now - start_unix_ms_ : 0;
-  json_object_set_int_member(o, "mediatime", stats_.last_pts >= 0 ? stats_.last_pts / GST_MSECOND : 0);
+  json_object_set_int_member(o, "mediatime",
+                             stats_.last_pts >= 0 ? stats_.last_pts / GST_MSECOND : 0);
   json_object_set_int_member(o, "media_tx", media_ms);
   json_object_set_int_member(o, "active_seconds", active_ms / 1000);
   json_object_set_int_member(o, "active_ms", active_ms);
@@ -486,7 +488,9 @@ JsonObject* Push::StatusJson() const {
 
 std::vector<std::string> Push::OutputEndPayload() const {
   std::lock_guard<std::mutex> guard(stats_.lock);
-  auto ms = [](int64_t ns) { return ns >= 0 ? std::to_string(ns / GST_MSECOND) : std::string("0"); };
+  auto ms = [](int64_t ns) {
+    return ns >= 0 ? std::to_string(ns / GST_MSECOND) : std::string("0");
+  };
   int64_t media_ms = stats_.first_pts >= 0 ? (stats_.last_pts - stats_.first_pts) / GST_MSECOND : 0;
   int64_t stop = stop_unix_ms_ ? stop_unix_ms_ : g_get_real_time() / 1000;
   return {stream_,

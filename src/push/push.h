@@ -86,8 +86,7 @@ class Push {
 
   static void OnPadAdded(GstElement* src, GstPad* pad, gpointer self);
   static void OnNoMorePads(GstElement* src, gpointer self);
-  static gchar* OnFormatLocation(GstElement* mux, guint fragment, GstSample* first,
-                                 gpointer self);
+  static gchar* OnFormatLocation(GstElement* mux, guint fragment, GstSample* first, gpointer self);
   void LinkSourcePad(GstPad* pad);
   static GstPadProbeReturn OnBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer branch);
   static GstPadProbeReturn OnSinkBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);

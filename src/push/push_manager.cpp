@@ -45,9 +45,8 @@ void DropSource(GSource*& s) {
 
 }  // namespace
 
-PushManager::PushManager(triggers::TriggerDispatcher* triggers,
-                         triggers::VariableStore* variables, StreamInfoProvider streams,
-                         SourceFactory source)
+PushManager::PushManager(triggers::TriggerDispatcher* triggers, triggers::VariableStore* variables,
+                         StreamInfoProvider streams, SourceFactory source)
     : triggers_(triggers),
       variables_(variables),
       streams_(std::move(streams)),
@@ -90,8 +89,7 @@ const Push* PushManager::Find(uint64_t id) const {
   return it == pushes_.end() ? nullptr : it->second.get();
 }
 
-void PushManager::StartPush(const std::string& stream, const std::string& target,
-                            StartDone done) {
+void PushManager::StartPush(const std::string& stream, const std::string& target, StartDone done) {
   if (!triggers_ || !triggers_->HasHandlers("PUSH_OUT_START", stream, Tags(stream), true)) {
     if (triggers_) triggers_->Fire("PUSH_OUT_START", stream, {stream, target}, Tags(stream));
     Continue(stream, target, target, "", std::move(done));
@@ -165,7 +163,8 @@ void PushManager::OnPushEnded(uint64_t id) {
   if (a != push_auto_.end()) {
     AutoState& st = auto_state_[a->second];
     auto active_s = std::stoll(push->OutputEndPayload()[4]);
-    st.backoff_s = active_s > 30 ? 0 : std::min(kMaxBackoffS, std::max<uint32_t>(1, st.backoff_s * 2));
+    st.backoff_s =
+        active_s > 30 ? 0 : std::min(kMaxBackoffS, std::max<uint32_t>(1, st.backoff_s * 2));
     st.next_attempt_us =
         g_get_monotonic_time() + G_USEC_PER_SEC * std::max(settings_.wait, st.backoff_s);
     push_auto_.erase(a);
@@ -260,20 +259,22 @@ void PushManager::CheckEntry(const AutoPush& entry, int64_t now, int& started) {
                });
     };
     if (triggers_ && triggers_->HasHandlers("PUSH_OUT_START", stream, Tags(stream), true)) {
-      triggers_->Decide("PUSH_OUT_START", stream, {stream, entry.target},
-                        [this, alive, key, after, t = entry.target](triggers::Decision d) {
-                          if (alive.expired()) return;
-                          if (!d.allow) {
-                            auto_pending_.erase(key);
-                            auto_state_[key].next_attempt_us =
-                                g_get_monotonic_time() + G_USEC_PER_SEC * kMaxBackoffS;
-                            return;
-                          }
-                          after(d.handled ? d.response : t);
-                        },
-                        Tags(stream));
+      triggers_->Decide(
+          "PUSH_OUT_START", stream, {stream, entry.target},
+          [this, alive, key, after, t = entry.target](triggers::Decision d) {
+            if (alive.expired()) return;
+            if (!d.allow) {
+              auto_pending_.erase(key);
+              auto_state_[key].next_attempt_us =
+                  g_get_monotonic_time() + G_USEC_PER_SEC * kMaxBackoffS;
+              return;
+            }
+            after(d.handled ? d.response : t);
+          },
+          Tags(stream));
     } else {
-      if (triggers_) triggers_->Fire("PUSH_OUT_START", stream, {stream, entry.target}, Tags(stream));
+      if (triggers_)
+        triggers_->Fire("PUSH_OUT_START", stream, {stream, entry.target}, Tags(stream));
       after(entry.target);
     }
   }

@@ -108,10 +108,10 @@ class PushManager {
   std::set<std::string> active_;
   std::map<std::string, AutoPush> auto_;
   std::map<AutoKey, AutoState> auto_state_;
-  std::set<AutoKey> auto_pending_;  // waiting for PUSH_OUT_START
+  std::set<AutoKey> auto_pending_;                                // waiting for PUSH_OUT_START
   std::set<std::pair<std::string, std::string>> manual_pending_;  // (stream, target) deciding
   std::map<uint64_t, std::unique_ptr<Push>> pushes_;
-  std::map<uint64_t, AutoKey> push_auto_;  // push id -> auto entry that started it
+  std::map<uint64_t, AutoKey> push_auto_;     // push id -> auto entry that started it
   std::vector<std::unique_ptr<Push>> ended_;  // destroyed from an idle callback
   uint64_t next_id_ = 1;
   GSource* timer_ = nullptr;

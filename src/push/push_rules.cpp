@@ -145,19 +145,32 @@ bool EvaluateRule(const PushRule& rule, const triggers::VariableMap& vars) {
   double l = g_ascii_strtod(left.c_str(), nullptr);
   double r = g_ascii_strtod(right.c_str(), nullptr);
   switch (rule.op) {
-    case 0: return triggers::ParseBoolResponse(left);
-    case 1: return !triggers::ParseBoolResponse(left);
-    case 2: return left == right;
-    case 3: return left != right;
-    case 10: return l > r;
-    case 11: return l >= r;
-    case 12: return l < r;
-    case 13: return l <= r;
-    case 20: return left > right;
-    case 21: return left >= right;
-    case 22: return left < right;
-    case 23: return left <= right;
-    default: return false;
+    case 0:
+      return triggers::ParseBoolResponse(left);
+    case 1:
+      return !triggers::ParseBoolResponse(left);
+    case 2:
+      return left == right;
+    case 3:
+      return left != right;
+    case 10:
+      return l > r;
+    case 11:
+      return l >= r;
+    case 12:
+      return l < r;
+    case 13:
+      return l <= r;
+    case 20:
+      return left > right;
+    case 21:
+      return left >= right;
+    case 22:
+      return left < right;
+    case 23:
+      return left <= right;
+    default:
+      return false;
   }
 }
 

@@ -9,9 +9,8 @@ namespace {
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   if (s.size() < suffix.size()) return false;
-  return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(), [](char a, char b) {
-    return g_ascii_tolower(a) == g_ascii_tolower(b);
-  });
+  return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(),
+                    [](char a, char b) { return g_ascii_tolower(a) == g_ascii_tolower(b); });
 }
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -172,8 +171,9 @@ Result<PushTarget> ParseTarget(std::string_view target) {
 
 Result<SinkPlan> PlanSink(const PushTarget& t) {
   SinkPlan p;
-  ElementSpec file{"filesink", {{"location", t.url}, {"append", t.params.append ? "true" : "false"},
-                                {"async", "false"}}};
+  ElementSpec file{
+      "filesink",
+      {{"location", t.url}, {"append", t.params.append ? "true" : "false"}, {"async", "false"}}};
   switch (t.kind) {
     case TargetKind::kMkv:
       // Seekable file: the header gets duration and cues at the end; a killed recording still
@@ -220,8 +220,9 @@ Result<SinkPlan> PlanSink(const PushTarget& t) {
     case TargetKind::kSrt: {
       std::string q = OthersQuery(t.params);
       p.mux = {"mpegtsmux", {{"alignment", "7"}}};
-      p.sink = ElementSpec{"srtsink", {{"uri", q.empty() ? t.url : t.url + "?" + q},
-                                       {"wait-for-connection", "false"}}};
+      p.sink = ElementSpec{
+          "srtsink",
+          {{"uri", q.empty() ? t.url : t.url + "?" + q}, {"wait-for-connection", "false"}}};
       p.repeat_headers = true;
       break;
     }
@@ -233,9 +234,9 @@ Result<SinkPlan> PlanSink(const PushTarget& t) {
         return Error{ErrorCode::kInvalidArgument, "tsudp:// needs host:port", ""};
       }
       p.mux = {"mpegtsmux", {{"alignment", "7"}}};
-      p.sink = ElementSpec{"udpsink", {{"host", hp.substr(0, colon)},
-                                       {"port", hp.substr(colon + 1)},
-                                       {"sync", "false"}}};
+      p.sink = ElementSpec{
+          "udpsink",
+          {{"host", hp.substr(0, colon)}, {"port", hp.substr(colon + 1)}, {"sync", "false"}}};
       p.repeat_headers = true;
       break;
     }

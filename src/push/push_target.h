@@ -20,11 +20,11 @@ enum class TargetKind { kMkv, kWebm, kFlv, kTs, kMp4, kHls, kRtmp, kSrt, kTsUdp 
 struct PushParams {
   std::string audio;  // track selectors ("" = default, "none" = no audio)
   std::string video;
-  std::optional<double> duration_s;   // stop after this much media time
-  std::optional<uint32_t> split_s;    // segment length for .m3u8 (default 60)
-  std::optional<int64_t> recstart_ms;  // media time to start at (`recstart` / `start`)
-  std::optional<int64_t> recstop_ms;   // media time to stop at (`recstop` / `stop`)
-  bool realtime = false;               // keep 1x speed
+  std::optional<double> duration_s;     // stop after this much media time
+  std::optional<uint32_t> split_s;      // segment length for .m3u8 (default 60)
+  std::optional<int64_t> recstart_ms;   // media time to start at (`recstart` / `start`)
+  std::optional<int64_t> recstop_ms;    // media time to stop at (`recstop` / `stop`)
+  bool realtime = false;                // keep 1x speed
   std::optional<uint32_t> pushdelay_s;  // stay N s behind live (implies realtime)
   bool append = false;                  // files: append instead of overwrite
   std::vector<std::pair<std::string, std::string>> others;  // everything else, in order

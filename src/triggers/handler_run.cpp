@@ -80,8 +80,8 @@ class HandlerRun {
 
   void ReadMore(GInputStream* stream) {
     Ref();
-    g_input_stream_read_async(stream, buf_.data(), buf_.size(), G_PRIORITY_DEFAULT, cancel_,
-                              OnRead, this);
+    g_input_stream_read_async(stream, buf_.data(), buf_.size(), G_PRIORITY_DEFAULT, cancel_, OnRead,
+                              this);
   }
 
   void Finish(HandlerResult result) {
@@ -165,7 +165,8 @@ class ExecRun final : public HandlerRun {
         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
         G_SUBPROCESS_FLAGS_STDERR_SILENCE));
     if (req_.trigger_protocol) SetTriggerEnv(l);
-    for (const auto& [k, v] : req_.extra) g_subprocess_launcher_setenv(l, k.c_str(), v.c_str(), TRUE);
+    for (const auto& [k, v] : req_.extra)
+      g_subprocess_launcher_setenv(l, k.c_str(), v.c_str(), TRUE);
     std::vector<const char*> argv;
     if (req_.argv.empty()) {
       argv = {req_.handler.c_str(), req_.trigger.c_str()};
@@ -313,7 +314,8 @@ class HttpRun final : public HandlerRun {
     soup_message_headers_replace(h, "X-Trigger-UnixMillis", std::to_string(req_.unix_ms).c_str());
     soup_message_headers_replace(h, "Date", HttpDate(req_.unix_ms).c_str());
     soup_message_headers_replace(h, "X-PID", std::to_string(getpid()).c_str());
-    if (!req_.instance.empty()) soup_message_headers_replace(h, "X-Instance", req_.instance.c_str());
+    if (!req_.instance.empty())
+      soup_message_headers_replace(h, "X-Instance", req_.instance.c_str());
     if (!req_.server_name.empty()) {
       soup_message_headers_replace(h, "X-Name", req_.server_name.c_str());
     }

@@ -20,12 +20,11 @@ std::optional<std::vector<std::string>> HookPayload(GstMessage* message,
   if (gst_structure_get_uint64(s, "gap", &gap)) detail = std::to_string(gap / GST_MSECOND);
   return std::vector<std::string>{
       name, str("hook"), str("event"),
-      GST_CLOCK_TIME_IS_VALID(rt) ? std::to_string(rt / GST_MSECOND) : std::string("-1"),
-      detail};
+      GST_CLOCK_TIME_IS_VALID(rt) ? std::to_string(rt / GST_MSECOND) : std::string("-1"), detail};
 }
 
-bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message,
-                     const std::string& stream, const std::vector<std::string>& tags) {
+bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message, const std::string& stream,
+                     const std::vector<std::string>& tags) {
   auto payload = HookPayload(message, stream);
   if (!payload) return false;
   dispatcher.Fire("PIPELINE_HOOK", (*payload)[0], *payload, tags);

@@ -16,12 +16,11 @@ namespace haze::triggers {
 
 // PIPELINE_HOOK payload for a haze-trigger message, or nullopt for any other message.
 // |stream| is used when the element's stream-name property is empty.
-std::optional<std::vector<std::string>> HookPayload(GstMessage* message,
-                                                    const std::string& stream);
+std::optional<std::vector<std::string>> HookPayload(GstMessage* message, const std::string& stream);
 
 // Fires PIPELINE_HOOK for a haze-trigger message; returns false for other messages.
-bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message,
-                     const std::string& stream, const std::vector<std::string>& tags = {});
+bool FireHookMessage(TriggerDispatcher& dispatcher, GstMessage* message, const std::string& stream,
+                     const std::vector<std::string>& tags = {});
 
 // STREAM_BUFFER from dtscsink's `haze-buffer-state` messages, with MistServer's semantics: FULL
 // is reported once per stream run, healthy again after DRY is RECOVER, EMPTY has no health.

@@ -9,25 +9,39 @@ namespace {
 // Local copies of the names (MistServer spelling), so this file needs only the contract's types.
 const char* Codec(dtsc::Codec c) {
   switch (c) {
-    case dtsc::Codec::kH264: return "H264";
-    case dtsc::Codec::kH265: return "HEVC";
-    case dtsc::Codec::kAV1: return "AV1";
-    case dtsc::Codec::kVP8: return "VP8";
-    case dtsc::Codec::kVP9: return "VP9";
-    case dtsc::Codec::kAAC: return "AAC";
-    case dtsc::Codec::kOpus: return "opus";
-    case dtsc::Codec::kMP3: return "MP3";
-    case dtsc::Codec::kText: return "subtitle";
-    case dtsc::Codec::kUnknown: break;
+    case dtsc::Codec::kH264:
+      return "H264";
+    case dtsc::Codec::kH265:
+      return "HEVC";
+    case dtsc::Codec::kAV1:
+      return "AV1";
+    case dtsc::Codec::kVP8:
+      return "VP8";
+    case dtsc::Codec::kVP9:
+      return "VP9";
+    case dtsc::Codec::kAAC:
+      return "AAC";
+    case dtsc::Codec::kOpus:
+      return "opus";
+    case dtsc::Codec::kMP3:
+      return "MP3";
+    case dtsc::Codec::kText:
+      return "subtitle";
+    case dtsc::Codec::kUnknown:
+      break;
   }
   return "unknown";
 }
 const char* Kind(dtsc::TrackKind k) {
   switch (k) {
-    case dtsc::TrackKind::kVideo: return "video";
-    case dtsc::TrackKind::kAudio: return "audio";
-    case dtsc::TrackKind::kSubtitle: return "subtitle";
-    case dtsc::TrackKind::kMeta: return "meta";
+    case dtsc::TrackKind::kVideo:
+      return "video";
+    case dtsc::TrackKind::kAudio:
+      return "audio";
+    case dtsc::TrackKind::kSubtitle:
+      return "subtitle";
+    case dtsc::TrackKind::kMeta:
+      return "meta";
   }
   return "meta";
 }
@@ -71,8 +85,8 @@ Lines StreamReadyPayload(const std::string& stream, const std::string& input_typ
   return {stream, input_type};
 }
 
-Lines StreamUnloadPayload(const std::string& stream, const std::string& input_type,
-                          bool cancelable, const std::string& reason) {
+Lines StreamUnloadPayload(const std::string& stream, const std::string& input_type, bool cancelable,
+                          const std::string& reason) {
   return {stream, input_type, cancelable ? "cancelable" : "uncancelable", reason};
 }
 
@@ -98,8 +112,7 @@ Lines DefaultStreamPayload(const std::string& default_stream, const std::string&
   return {default_stream, requested, host, output_type, url};
 }
 
-Lines LiveTrackListPayload(const std::string& stream,
-                           const std::vector<dtsc::TrackInfo>& tracks) {
+Lines LiveTrackListPayload(const std::string& stream, const std::vector<dtsc::TrackInfo>& tracks) {
   return {stream, TrackListJson(tracks) + "\n"};
 }
 

@@ -26,8 +26,8 @@ Lines RtmpPushRewritePayload(const std::string& url, const std::string& client_i
 Lines StreamReadyPayload(const std::string& stream, const std::string& input_type);
 // STREAM_UNLOAD: name, input type, "cancelable"/"uncancelable", reason. Haze puts the reason on
 // its own line (MistServer glued it to the third line).
-Lines StreamUnloadPayload(const std::string& stream, const std::string& input_type,
-                          bool cancelable, const std::string& reason);
+Lines StreamUnloadPayload(const std::string& stream, const std::string& input_type, bool cancelable,
+                          const std::string& reason);
 struct StreamTotals {
   uint64_t bytes_down = 0, bytes_up = 0, viewers = 0, inputs = 0, outputs = 0;
   uint64_t viewer_seconds = 0;

@@ -83,8 +83,8 @@ Result<HandlerConfig> ParseObjectForm(JsonObject* o, const std::string& path) {
 // Legacy MistServer form: [handler, sync, [streams]].
 Result<HandlerConfig> ParseArrayForm(JsonArray* a, const std::string& path) {
   HandlerConfig h;
-  auto handler = json_array_get_length(a) > 0 ? ScalarText(json_array_get_element(a, 0))
-                                              : std::nullopt;
+  auto handler =
+      json_array_get_length(a) > 0 ? ScalarText(json_array_get_element(a, 0)) : std::nullopt;
   if (!handler || handler->empty()) return PathError(path + "/0", "missing handler");
   h.handler = *handler;
   if (json_array_get_length(a) > 1) h.sync = Truthy(json_array_get_element(a, 1));
@@ -135,10 +135,11 @@ Result<TriggerConfig> ParseTriggerConfig(JsonObject* triggers) {
     for (guint i = 0; i < json_array_get_length(a); ++i) {
       JsonNode* e = json_array_get_element(a, i);
       std::string epath = path + "/" + std::to_string(i);
-      Result<HandlerConfig> h =
-          JSON_NODE_HOLDS_OBJECT(e)  ? ParseObjectForm(json_node_get_object(e), epath)
-          : JSON_NODE_HOLDS_ARRAY(e) ? ParseArrayForm(json_node_get_array(e), epath)
-                                     : Result<HandlerConfig>(PathError(epath, "expected an object"));
+      Result<HandlerConfig> h = JSON_NODE_HOLDS_OBJECT(e)
+                                    ? ParseObjectForm(json_node_get_object(e), epath)
+                                : JSON_NODE_HOLDS_ARRAY(e)
+                                    ? ParseArrayForm(json_node_get_array(e), epath)
+                                    : Result<HandlerConfig>(PathError(epath, "expected an object"));
       if (!h.ok()) {
         g_list_free(names);
         return h.error();

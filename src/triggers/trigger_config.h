@@ -34,7 +34,7 @@ struct HandlerConfig {
   std::string handler;  // http(s):// URL or executable path
   bool sync = false;
   StreamFilter streams;
-  std::string params;                        // LIVE_BANDWIDTH threshold (bytes/s)
+  std::string params;                           // LIVE_BANDWIDTH threshold (bytes/s)
   std::optional<std::string> default_response;  // unset: see TriggerDispatcher
   bool is_http() const;
 };

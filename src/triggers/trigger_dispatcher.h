@@ -73,9 +73,8 @@ class TriggerDispatcher {
   // new name). With no sync handler matching, |done| runs before Decide returns with
   // handled=false, allow=true.
   using DecisionDone = std::function<void(Decision)>;
-  void Decide(std::string_view name, std::string_view stream,
-              const std::vector<std::string>& lines, DecisionDone done,
-              const std::vector<std::string>& tags = {});
+  void Decide(std::string_view name, std::string_view stream, const std::vector<std::string>& lines,
+              DecisionDone done, const std::vector<std::string>& tags = {});
 
   std::map<std::string, TriggerStats> Stats() const { return stats_; }
   size_t running() const { return runs_.size(); }
@@ -87,9 +86,8 @@ class TriggerDispatcher {
   std::vector<const HandlerConfig*> MatchingFor(std::string_view name, std::string_view stream,
                                                 const std::vector<std::string>& lines,
                                                 const std::vector<std::string>& tags) const;
-  uint64_t Start(const std::string& name, const HandlerConfig& handler,
-                 const std::string& payload, const std::string& uuid,
-                 std::function<void(HandlerResult)> done);
+  uint64_t Start(const std::string& name, const HandlerConfig& handler, const std::string& payload,
+                 const std::string& uuid, std::function<void(HandlerResult)> done);
   void Record(const std::string& name, int64_t start_us, bool ok);
 
   DispatcherOptions options_;

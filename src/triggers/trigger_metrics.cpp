@@ -19,8 +19,8 @@ std::string TriggerMetricsText(const std::map<std::string, TriggerStats>& stats)
     out += std::string("# TYPE ") + f.name + " counter\n";
     for (const auto& [name, s] : stats) {
       // Trigger names are [A-Z_]: nothing to escape.
-      out += std::string(f.name) + "{trigger=\"" + name + "\"} " + std::to_string(s.*f.field) +
-             "\n";
+      out +=
+          std::string(f.name) + "{trigger=\"" + name + "\"} " + std::to_string(s.*f.field) + "\n";
     }
   }
   return out;

@@ -25,7 +25,9 @@ uint32_t NodeUint(JsonNode* n) {
   return s.empty() ? 0 : static_cast<uint32_t>(g_ascii_strtoull(s.c_str(), nullptr, 10));
 }
 
-bool IsUrl(const std::string& t) { return t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0; }
+bool IsUrl(const std::string& t) {
+  return t.rfind("http://", 0) == 0 || t.rfind("https://", 0) == 0;
+}
 
 }  // namespace
 

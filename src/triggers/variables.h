@@ -15,8 +15,8 @@ namespace haze::triggers {
 using VariableMap = std::map<std::string, std::string>;
 
 struct VariableContext {
-  std::string stream;  // full (sanitized) name, "live+john"
-  std::string source;  // configured source, "" if unknown
+  std::string stream;                            // full (sanitized) name, "live+john"
+  std::string source;                            // configured source, "" if unknown
   std::optional<int64_t> current_media_time_ms;  // segmenting pushes only
   std::optional<uint64_t> segment_counter;       // segmenting pushes only
   const VariableMap* custom = nullptr;           // custom variables (VariableStore::Values())

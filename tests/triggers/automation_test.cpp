@@ -1,8 +1,8 @@
 // Automation: config sections in, API edits out.
-#include <gtest/gtest.h>
-#include <gst/gst.h>
-
 #include "push/automation.h"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
 
 namespace haze::push {
 namespace {
@@ -32,13 +32,14 @@ TEST(Automation, AppliesSectionsAndWritesEditsBack) {
   json_object_unref(list);
 
   // An API edit, written back: ids are MistServer-style md5 keys.
-  JsonNode* add = json_from_string(R"({"stream": "cam", "target": "/tmp/haze-never/c.ts"})", nullptr);
+  JsonNode* add =
+      json_from_string(R"({"stream": "cam", "target": "/tmp/haze-never/c.ts"})", nullptr);
   ASSERT_TRUE(a.pushes().ApiAutoAdd(add).ok());
   json_node_unref(add);
   a.WriteConfig(root);
   EXPECT_EQ(json_object_get_size(json_object_get_object_member(root, "auto_push")), 2u);
-  EXPECT_EQ(json_object_get_int_member(json_object_get_object_member(root, "push_settings"), "wait"),
-            7);
+  EXPECT_EQ(
+      json_object_get_int_member(json_object_get_object_member(root, "push_settings"), "wait"), 7);
   // Re-applying the written document changes nothing; a broken section is an error with a path.
   ASSERT_TRUE(a.ApplyConfig(root).ok());
   JsonObject* bad = Root(R"({"triggers": {"CONN_OPEN": [{"sync": true}]}})");

@@ -22,9 +22,15 @@ int main(int argc, char** argv) {
       for (int e = 0; e < edits; ++e) {
         size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
         switch (rng() % 3) {
-          case 0: s.insert(pos, 1, static_cast<char>(rng() % 256)); break;
-          case 1: if (pos < s.size()) s.erase(pos, 1); break;
-          default: if (pos < s.size()) s[pos] = kSpecial[rng() % (sizeof kSpecial - 1)]; break;
+          case 0:
+            s.insert(pos, 1, static_cast<char>(rng() % 256));
+            break;
+          case 1:
+            if (pos < s.size()) s.erase(pos, 1);
+            break;
+          default:
+            if (pos < s.size()) s[pos] = kSpecial[rng() % (sizeof kSpecial - 1)];
+            break;
         }
       }
       LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size());

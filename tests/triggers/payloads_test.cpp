@@ -1,9 +1,10 @@
 // Payload builders and the STREAM_BUFFER tracker.
+#include "triggers/payloads.h"
+
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "triggers/payloads.h"
 #include "triggers/trigger_metrics.h"
 #include "triggers/trigger_types.h"
 
@@ -41,8 +42,7 @@ TEST(Payloads, LineCountsMatchTheTable) {
             FindTrigger("RTMP_PUSH_REWRITE")->payload.size());
   auto unload = StreamUnloadPayload("s", "Buffer", false, "source disconnected");
   EXPECT_EQ(unload, (Lines{"s", "Buffer", "uncancelable", "source disconnected"}));
-  EXPECT_EQ(StreamEndPayload("s", {1, 2, 3, 4, 5, 6}),
-            (Lines{"s", "1", "2", "3", "4", "5", "6"}));
+  EXPECT_EQ(StreamEndPayload("s", {1, 2, 3, 4, 5, 6}), (Lines{"s", "1", "2", "3", "4", "5", "6"}));
   EXPECT_EQ(InputAbortPayload("s", "src", "RTMP", "READ_START_FAILURE", "x").size(), 6u);
   EXPECT_EQ(DefaultStreamPayload("", "s", "h", "HLS", "/u").size(), 5u);
   auto tl = LiveTrackListPayload("s", Tracks());

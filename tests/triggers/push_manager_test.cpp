@@ -1,14 +1,14 @@
 // PushManager: automatic pushes on wildcard children, PUSH_OUT_START rewrite, identical-push
 // dedupe, push_list / push_stop and the auto-push API shapes. Real muxers, ffprobe, and real
 // executables as trigger handlers. The source factory stands in for dtscsrc.
-#include <gtest/gtest.h>
+#include "push/push_manager.h"
+
 #include <gst/gst.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
-
-#include "push/push_manager.h"
 
 namespace haze::push {
 namespace {
@@ -78,9 +78,10 @@ TEST_F(PushManagerTest, AutoPushRecordsEveryWildcardChild) {
   triggers::TriggerDispatcher d;
   d.SetConfig({{"RECORDING_END", {Handler(h, false)}}});
   triggers::VariableStore vars;
-  PushManager m(&d, &vars, {}, [](const std::string&, const PushParams&) { return TestSource(2, false); });
-  JsonNode* req = Json(R"({"stream": "live+", "target": ")" + dir_ +
-                       R"(/rec/$wildcard/$datetime.mkv"})");
+  PushManager m(&d, &vars, {},
+                [](const std::string&, const PushParams&) { return TestSource(2, false); });
+  JsonNode* req =
+      Json(R"({"stream": "live+", "target": ")" + dir_ + R"(/rec/$wildcard/$datetime.mkv"})");
   auto id = m.ApiAutoAdd(req);
   json_node_unref(req);
   ASSERT_TRUE(id.ok());
@@ -101,8 +102,10 @@ TEST_F(PushManagerTest, AutoPushRecordsEveryWildcardChild) {
     ASSERT_NE(file, nullptr);
     std::string path = dir_ + "/rec/" + child + "/" + file;
     g_dir_close(dir);
-    std::string cmd = "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-                      "stream=nb_read_frames -of csv=p=0 '" + path + "' | grep -qx 50";
+    std::string cmd =
+        "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+        "stream=nb_read_frames -of csv=p=0 '" +
+        path + "' | grep -qx 50";
     EXPECT_EQ(system(cmd.c_str()), 0) << path;
   }
   EXPECT_FALSE(g_file_test((dir_ + "/rec/other").c_str(), G_FILE_TEST_EXISTS));
@@ -123,12 +126,14 @@ TEST_F(PushManagerTest, AutoPushRecordsEveryWildcardChild) {
 }
 
 TEST_F(PushManagerTest, PushOutStartRewritesOrRefuses) {
-  std::string h = Script("pos", "read stream; read target\n"
-                                "case \"$target\" in *deny*) echo;; *) echo '" +
-                                    dir_ + "/rewritten_$stream.ts';; esac");
+  std::string h = Script("pos",
+                         "read stream; read target\n"
+                         "case \"$target\" in *deny*) echo;; *) echo '" +
+                             dir_ + "/rewritten_$stream.ts';; esac");
   triggers::TriggerDispatcher d;
   d.SetConfig({{"PUSH_OUT_START", {Handler(h, true)}}});
-  PushManager m(&d, nullptr, {}, [](const std::string&, const PushParams&) { return TestSource(1, false); });
+  PushManager m(&d, nullptr, {},
+                [](const std::string&, const PushParams&) { return TestSource(1, false); });
   std::optional<Result<uint64_t>> a, b, dup;
   m.StartPush("cam", dir_ + "/orig.ts", [&](Result<uint64_t> r) { a = std::move(r); });
   m.StartPush("cam", dir_ + "/orig.ts", [&](Result<uint64_t> r) { dup = std::move(r); });
@@ -148,7 +153,8 @@ TEST_F(PushManagerTest, ListStopAndNoIdenticalPushes) {
   std::string h = Script("push_end", "{ cat; echo; echo ---; } >> '" + log + "'");
   triggers::TriggerDispatcher d;
   d.SetConfig({{"PUSH_END", {Handler(h, false)}}});
-  PushManager m(&d, nullptr, {}, [](const std::string&, const PushParams&) { return TestSource(30, true); });
+  PushManager m(&d, nullptr, {},
+                [](const std::string&, const PushParams&) { return TestSource(30, true); });
   std::optional<Result<uint64_t>> first, second;
   m.StartPush("s", dir_ + "/$stream.mkv", [&](Result<uint64_t> r) { first = std::move(r); });
   m.StartPush("s", dir_ + "/s.mkv", [&](Result<uint64_t> r) { second = std::move(r); });
@@ -196,9 +202,8 @@ TEST_F(PushManagerTest, RulesSchedulesAndCompletion) {
   JsonNode* v = Json(R"(["enabled", "0"])");
   ASSERT_TRUE(vars.Add(v).ok());
   json_node_unref(v);
-  PushManager m(nullptr, &vars, {}, [](const std::string&, const PushParams&) {
-    return TestSource(30, true);
-  });
+  PushManager m(nullptr, &vars, {},
+                [](const std::string&, const PushParams&) { return TestSource(30, true); });
   JsonNode* s = Json(R"({"wait": 0})");
   json_object_unref(m.ApiSettings(s));
   json_node_unref(s);

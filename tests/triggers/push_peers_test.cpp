@@ -1,9 +1,9 @@
 // Pushes against real peers: a recording process killed with SIGKILL leaves a decodable file
 // (gst-launch-1.0 child running the muxer/sink plan, with the haze plugin from the build dir),
 // and an RTMP push to nginx with Debian's RTMP module arrives and decodes.
-#include <gtest/gtest.h>
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,8 +19,10 @@ namespace haze::push {
 namespace {
 
 int VideoFrames(const std::string& path) {
-  std::string cmd = "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-                    "stream=nb_read_frames -of csv=p=0 '" + path + "' 2>/dev/null";
+  std::string cmd =
+      "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+      "stream=nb_read_frames -of csv=p=0 '" +
+      path + "' 2>/dev/null";
   FILE* f = popen(cmd.c_str(), "r");
   char buf[64] = {0};
   size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -68,7 +70,8 @@ TEST_F(PushPeersTest, KilledRecordingStaysDecodable) {
     std::string launch =
         "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=25/1 ! "
         "x264enc speed-preset=ultrafast tune=zerolatency key-int-max=25 ! h264parse "
-        "config-interval=-1 ! triggerhook ! " + DescribePlan(plan.value());
+        "config-interval=-1 ! triggerhook ! " +
+        DescribePlan(plan.value());
     gchar** argv = nullptr;
     std::string cmd = "gst-launch-1.0 -q " + launch;
     ASSERT_TRUE(g_shell_parse_argv(cmd.c_str(), nullptr, &argv, nullptr));
@@ -99,7 +102,8 @@ TEST_F(PushPeersTest, RtmpPushToNginxArrivesAndDecodes) {
     GTEST_SKIP() << "nginx with libnginx-mod-rtmp not installed";
   }
   int port = FreePort();
-  for (const char* sub : {"/logs", "/rec", "/tmp"}) g_mkdir_with_parents((dir_ + sub).c_str(), 0755);
+  for (const char* sub : {"/logs", "/rec", "/tmp"})
+    g_mkdir_with_parents((dir_ + sub).c_str(), 0755);
   std::ofstream(dir_ + "/nginx.conf")
       << "load_module " << module << ";\n"
       << "daemon off;\nmaster_process off;\npid nginx.pid;\n"
@@ -153,8 +157,9 @@ struct Receiver {
   GstElement* pipeline = nullptr;
   std::atomic<int> frames{0};
   explicit Receiver(const std::string& source) {
-    std::string desc = source + " ! tsdemux ! h264parse ! video/x-h264,alignment=au ! "
-                                "fakesink name=out sync=false";
+    std::string desc = source +
+                       " ! tsdemux ! h264parse ! video/x-h264,alignment=au ! "
+                       "fakesink name=out sync=false";
     pipeline = gst_parse_launch(desc.c_str(), nullptr);
     GstElement* out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
     GstPad* pad = gst_element_get_static_pad(out, "sink");

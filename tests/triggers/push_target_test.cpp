@@ -1,15 +1,17 @@
 // Push target parsing, sink plans and automatic-push rules (pure logic).
+#include "push/push_target.h"
+
 #include <gtest/gtest.h>
 
 #include "push/push_rules.h"
-#include "push/push_target.h"
 
 namespace haze::push {
 namespace {
 
 TEST(PushTarget, LastQuestionMarkRuleAndParameters) {
-  auto t = ParseTarget("/rec/a.mkv?duration=5&split=10&recstart=1000&stop=9000&realtime&append=1"
-                       "&video=maxbps&audio=none&foo=b%20r");
+  auto t = ParseTarget(
+      "/rec/a.mkv?duration=5&split=10&recstart=1000&stop=9000&realtime&append=1"
+      "&video=maxbps&audio=none&foo=b%20r");
   ASSERT_TRUE(t.ok()) << t.error().ToString();
   EXPECT_EQ(t->url, "/rec/a.mkv");
   EXPECT_EQ(t->kind, TargetKind::kMkv);

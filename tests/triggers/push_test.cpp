@@ -1,13 +1,13 @@
 // Push runner with real muxers and ffprobe as the judge. The source is a stand-in for dtscsrc:
 // a bin with H.264 video and AAC audio ghost pads (the source factory is the seam).
-#include <gtest/gtest.h>
+#include "push/push.h"
+
 #include <gst/gst.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include "push/push.h"
 
 namespace haze::push {
 namespace {
@@ -17,7 +17,8 @@ GstElement* TestSource(int seconds) {
       "videotestsrc num-buffers=" + std::to_string(seconds * 25) +
       " ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc speed-preset=ultrafast "
       "key-int-max=25 ! h264parse name=v "
-      "audiotestsrc num-buffers=" + std::to_string(seconds * 48000 / 1024) +
+      "audiotestsrc num-buffers=" +
+      std::to_string(seconds * 48000 / 1024) +
       " samplesperbuffer=1024 ! audio/x-raw,rate=48000 ! avenc_aac ! aacparse name=a";
   GstElement* bin = gst_parse_bin_from_description(desc.c_str(), FALSE, nullptr);
   for (const char* name : {"v", "a"}) {
@@ -40,8 +41,10 @@ double ProbeDuration(const std::string& path) {
 }
 
 int CountVideoFrames(const std::string& path) {
-  std::string cmd = "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-                    "stream=nb_read_frames -of csv=p=0 '" + path + "'";
+  std::string cmd =
+      "ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+      "stream=nb_read_frames -of csv=p=0 '" +
+      path + "'";
   FILE* f = popen(cmd.c_str(), "r");
   char buf[64] = {0};
   size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -67,11 +70,12 @@ class PushTest : public ::testing::TestWithParam<const char*> {
     Push push(1, "live", target, target, parsed.value());
     bool ended = false;
     std::vector<std::string> payload;
-    auto st = push.Start([&](const std::string&, const PushParams&) { return TestSource(source_seconds); },
-                         [&](Push& p) {
-                           ended = true;
-                           payload = p.OutputEndPayload();
-                         });
+    auto st = push.Start(
+        [&](const std::string&, const PushParams&) { return TestSource(source_seconds); },
+        [&](Push& p) {
+          ended = true;
+          payload = p.OutputEndPayload();
+        });
     EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().ToString());
     gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
     while (!ended && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
@@ -90,7 +94,7 @@ TEST_P(PushTest, RecordingDecodesWithExpectedDuration) {
   EXPECT_EQ(payload[0], "live");
   EXPECT_EQ(payload[1], path);
   EXPECT_EQ(payload[10], "CLEAN_EOF");
-  EXPECT_GT(std::stoll(payload[3]), 10000);  // bytes
+  EXPECT_GT(std::stoll(payload[3]), 10000);        // bytes
   EXPECT_NEAR(std::stoll(payload[7]), 3000, 200);  // media ms recorded
   EXPECT_NEAR(ProbeDuration(path), 3.0, 0.3);
   EXPECT_EQ(CountVideoFrames(path), 75);

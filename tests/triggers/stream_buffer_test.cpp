@@ -1,7 +1,7 @@
 // STREAM_BUFFER fires FULL then EMPTY around a publish: a real dtscsink fed by an encoder, its
 // bus messages through StreamMessageTriggers, and an executable handler recording the payloads.
-#include <gtest/gtest.h>
 #include <gst/gst.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -56,7 +56,8 @@ TEST(StreamBuffer, FullThenEmptyAroundAPublish) {
   }
   gst_object_unref(bus);
   gst_object_unref(p);
-  while (d.running() > 0 && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
+  while (d.running() > 0 && g_get_monotonic_time() < deadline)
+    g_main_context_iteration(nullptr, TRUE);
 
   std::stringstream ss;
   ss << std::ifstream(log).rdbuf();

@@ -1,8 +1,9 @@
 // Trigger table, response parsing, stream filters and config parsing (pure logic).
+#include "triggers/trigger_config.h"
+
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
-#include "triggers/trigger_config.h"
 #include "triggers/trigger_types.h"
 
 namespace haze::triggers {
@@ -17,12 +18,12 @@ JsonNode* Parse(const char* json) {
 
 TEST(TriggerTable, HasEveryIssueTrigger) {
   for (const char* name :
-       {"SYSTEM_START", "SYSTEM_STOP", "STREAM_ADD", "STREAM_CONFIG", "STREAM_REMOVE",
-        "STREAM_SOURCE", "STREAM_LOAD", "STREAM_READY", "STREAM_UNLOAD", "STREAM_PUSH",
-        "PUSH_REWRITE", "RTMP_PUSH_REWRITE", "LIVE_TRACK_LIST", "STREAM_BUFFER", "LIVE_BANDWIDTH",
-        "STREAM_END", "INPUT_ABORT", "DEFAULT_STREAM", "PLAY_REWRITE", "CONN_OPEN", "CONN_PLAY",
-        "CONN_CLOSE", "PUSH_OUT_START", "PUSH_END", "RECORDING_END", "OUTPUT_END", "USER_NEW",
-        "USER_END"}) {
+       {"SYSTEM_START",  "SYSTEM_STOP",       "STREAM_ADD",      "STREAM_CONFIG", "STREAM_REMOVE",
+        "STREAM_SOURCE", "STREAM_LOAD",       "STREAM_READY",    "STREAM_UNLOAD", "STREAM_PUSH",
+        "PUSH_REWRITE",  "RTMP_PUSH_REWRITE", "LIVE_TRACK_LIST", "STREAM_BUFFER", "LIVE_BANDWIDTH",
+        "STREAM_END",    "INPUT_ABORT",       "DEFAULT_STREAM",  "PLAY_REWRITE",  "CONN_OPEN",
+        "CONN_PLAY",     "CONN_CLOSE",        "PUSH_OUT_START",  "PUSH_END",      "RECORDING_END",
+        "OUTPUT_END",    "USER_NEW",          "USER_END"}) {
     EXPECT_NE(FindTrigger(name), nullptr) << name;
   }
   EXPECT_EQ(FindTrigger("NOPE"), nullptr);

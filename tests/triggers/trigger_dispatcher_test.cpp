@@ -1,5 +1,7 @@
 // TriggerDispatcher with real peers: executables (small sh scripts written at test time; the
 // server itself never uses a shell) and a local SoupServer on port 0 as the HTTP handler.
+#include "triggers/trigger_dispatcher.h"
+
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 #include <sys/stat.h>
@@ -8,8 +10,6 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-
-#include "triggers/trigger_dispatcher.h"
 
 namespace haze::triggers {
 namespace {
@@ -72,9 +72,10 @@ class TriggerDispatcherTest : public ::testing::Test {
 };
 
 TEST_F(TriggerDispatcherTest, ExecutableGetsExactPayloadArgvAndEnvironment) {
-  std::string h = Script("h", "cat > \"$(dirname \"$0\")/payload\"\n"
-                              "env | grep '^MIST_' | sort > \"$(dirname \"$0\")/env\"\n"
-                              "echo \"$#:$1\" > \"$(dirname \"$0\")/argv\"");
+  std::string h = Script("h",
+                         "cat > \"$(dirname \"$0\")/payload\"\n"
+                         "env | grep '^MIST_' | sort > \"$(dirname \"$0\")/env\"\n"
+                         "echo \"$#:$1\" > \"$(dirname \"$0\")/argv\"");
   DispatcherOptions o = Fast();
   o.server_name = "haze-test";
   TriggerDispatcher d(o);
@@ -98,7 +99,8 @@ TEST_F(TriggerDispatcherTest, ExecutableGetsExactPayloadArgvAndEnvironment) {
 }
 
 TEST_F(TriggerDispatcherTest, StreamFilterSelectsHandlers) {
-  std::string h = Script("h", "cat >> \"$(dirname \"$0\")/seen\"; echo >> \"$(dirname \"$0\")/seen\"");
+  std::string h =
+      Script("h", "cat >> \"$(dirname \"$0\")/seen\"; echo >> \"$(dirname \"$0\")/seen\"");
   TriggerDispatcher d(Fast());
   HandlerConfig only_live = Handler(h, false);
   only_live.streams = StreamFilter({"live"});
@@ -121,13 +123,13 @@ TEST_F(TriggerDispatcherTest, PushRewriteMapsSecretKeyAndRefusesWrongKey) {
                          "if [ \"$name\" = \"s3cr3t\" ]; then echo live; else echo; fi");
   TriggerDispatcher d(Fast());
   d.SetConfig({{"PUSH_REWRITE", {Handler(h, true)}}});
-  Decision ok = DecideAndWait(d, "PUSH_REWRITE", "",
-                              {"rtmp://127.0.0.1/live/s3cr3t", "127.0.0.1", "s3cr3t"});
+  Decision ok =
+      DecideAndWait(d, "PUSH_REWRITE", "", {"rtmp://127.0.0.1/live/s3cr3t", "127.0.0.1", "s3cr3t"});
   EXPECT_TRUE(ok.handled);
   EXPECT_TRUE(ok.allow);
   EXPECT_EQ(ok.response, "live");  // trimmed: no newline in the stream name
-  Decision bad = DecideAndWait(d, "PUSH_REWRITE", "",
-                               {"rtmp://127.0.0.1/live/guess", "127.0.0.1", "guess"});
+  Decision bad =
+      DecideAndWait(d, "PUSH_REWRITE", "", {"rtmp://127.0.0.1/live/guess", "127.0.0.1", "guess"});
   EXPECT_TRUE(bad.handled);
   EXPECT_FALSE(bad.allow);
   EXPECT_EQ(bad.response, "");
@@ -169,8 +171,8 @@ TEST_F(TriggerDispatcherTest, HangingHandlerTimesOutToDefault) {
   std::string hang = Script("hang", "exec sleep 30");
   std::string stubborn = Script("stubborn", "trap '' TERM\nexec sleep 30");
   TriggerDispatcher d(Fast());
-  d.SetConfig({{"CONN_PLAY", {Handler(hang, true, "false")}},
-               {"PLAY_REWRITE", {Handler(stubborn, true)}}});
+  d.SetConfig(
+      {{"CONN_PLAY", {Handler(hang, true, "false")}}, {"PLAY_REWRITE", {Handler(stubborn, true)}}});
   Decision a = DecideAndWait(d, "CONN_PLAY", "s", {"s"});
   EXPECT_FALSE(a.allow);  // default "false"
   // Ignores SIGTERM: killed, and a rewrite without default denies (never "true").
@@ -309,8 +311,7 @@ TEST_F(TriggerDispatcherTest, HttpHandlerGetsPostWithMistHeaders) {
   o.server_name = "edge-1";
   TriggerDispatcher d(o);
   d.SetConfig({{"PUSH_REWRITE", {Handler(peer.url, true)}}});
-  Decision x = DecideAndWait(d, "PUSH_REWRITE", "",
-                             {"rtmp://h/live/key", "10.0.0.1", "key"});
+  Decision x = DecideAndWait(d, "PUSH_REWRITE", "", {"rtmp://h/live/key", "10.0.0.1", "key"});
   EXPECT_TRUE(x.allow);
   EXPECT_EQ(x.response, "newname");
   EXPECT_EQ(peer.method, "POST");
@@ -326,8 +327,8 @@ TEST_F(TriggerDispatcherTest, HttpHandlerGetsPostWithMistHeaders) {
 TEST_F(TriggerDispatcherTest, HttpFailuresAndTimeoutsUseDefault) {
   HttpPeer peer;
   TriggerDispatcher d(Fast());
-  d.SetConfig({{"PUSH_REWRITE", {Handler(peer.url, true)}},
-               {"CONN_PLAY", {Handler(peer.url, true, "0")}}});
+  d.SetConfig(
+      {{"PUSH_REWRITE", {Handler(peer.url, true)}}, {"CONN_PLAY", {Handler(peer.url, true, "0")}}});
   peer.status = 500;
   EXPECT_FALSE(DecideAndWait(d, "PUSH_REWRITE", "", {"u", "ip", "n"}).allow);
   peer.status = 200;

@@ -53,7 +53,8 @@ TEST_F(TriggerHookTest, DefaultsAndPassThrough) {
   g_object_get(h_->element, "max-keyframe-gap", &gap, "events", &events, nullptr);
   EXPECT_EQ(gap, 10 * GST_SECOND);
   EXPECT_EQ(events, 0xfu);
-  gst_harness_set_src_caps_str(h_, "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved");
+  gst_harness_set_src_caps_str(h_,
+                               "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved");
   GstBuffer* in = Frame(0, true);
   GstBuffer* out = gst_harness_push_and_pull(h_, gst_buffer_ref(in));
   EXPECT_EQ(in, out);  // untouched

@@ -1,10 +1,11 @@
 // Stream variables and custom variables.
+#include "triggers/variables.h"
+
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "triggers/variable_store.h"
-#include "triggers/variables.h"
 
 namespace haze::triggers {
 namespace {
@@ -78,14 +79,15 @@ TEST(VariableStore, StaticAndCommandVariables) {
   json_node_unref(n);
   // A command line, split into argv without a shell ("a b" stays one argument).
   n = json_from_string(R"({"name": "greeting", "target": "/bin/echo 'hello  there'",
-                           "interval": 60})", nullptr);
+                           "interval": 60})",
+                       nullptr);
   ASSERT_TRUE(store.Add(n).ok());
   json_node_unref(n);
   EXPECT_EQ(store.Values().at("site"), "studio-1");
   ASSERT_TRUE(RunUntil([&] { return store.Values().at("greeting") == "hello  there"; }));
   JsonObject* list = store.ToJson();
-  EXPECT_EQ(json_object_get_int_member(json_object_get_object_member(list, "greeting"),
-                                       "interval"), 60);
+  EXPECT_EQ(json_object_get_int_member(json_object_get_object_member(list, "greeting"), "interval"),
+            60);
   json_object_unref(list);
   n = json_from_string(R"(["site"])", nullptr);
   store.Remove(n);
@@ -102,8 +104,8 @@ TEST(VariableStore, UrlVariableIsFetchedWithHeader) {
   soup_server_add_handler(
       server, "/",
       [](SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
-        const char* h = soup_message_headers_get_one(
-            soup_server_message_get_request_headers(msg), "X-Custom-Variable");
+        const char* h = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                     "X-Custom-Variable");
         *static_cast<std::string*>(data) = h ? h : "";
         soup_server_message_set_status(msg, 200, nullptr);
         soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "42\n", 3);
