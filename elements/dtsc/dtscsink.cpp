@@ -347,7 +347,8 @@ static bool haze_dtsc_sink_all_eos(HazeDtscSink* self) {
   GST_OBJECT_LOCK(self);
   for (GList* l = GST_ELEMENT(self)->sinkpads; l; l = l->next) {
     auto* st = static_cast<PadState*>(gst_pad_get_element_private(GST_PAD(l->data)));
-    if (st && !st->eos) all = false;
+    // Pads that never got caps (a demuxer branch for an absent codec) never see EOS either.
+    if (st && st->track && !st->eos) all = false;
   }
   GST_OBJECT_UNLOCK(self);
   return all;

@@ -1,6 +1,11 @@
 #include "app/server.h"
 
 #include <glib-unix.h>
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include <gst/gst.h>
 
 #include "base/log.h"
@@ -24,6 +29,8 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  rtmp_.reset();
+  http_.reset();
   registry_.reset();
   if (loop_) g_main_loop_unref(loop_);
 }
@@ -50,9 +57,22 @@ Status Server::Start() {
   int api_port = options_.api_port >= 0 ? options_.api_port
                  : config_->typed().api_port >= 0 ? config_->typed().api_port
                                                   : 4242;
-  ports_.api = static_cast<uint16_t>(api_port);
-  ports_.http = static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080));
-  ports_.rtmp = static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935));
+  std::string iface = !options_.interface.empty() ? options_.interface : config_->typed().interface;
+  log_ring_.Install();
+  http_ = std::make_unique<http::HttpLayer>(*config_, *registry_, log_ring_);
+  auto http_ports =
+      http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
+                   static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
+  if (!http_ports) return http_ports.error();
+  ports_.api = http_ports->first;
+  ports_.http = http_ports->second;
+  GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
+  auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
+                                static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
+  if (!rtmp_port) return rtmp_port.error();
+  ports_.rtmp = rtmp_port.value();
+  GST_INFO("RTMP on port %u", ports_.rtmp);
 
   registry_->Reconcile(config_->typed());
   return OkStatus();
@@ -60,7 +80,7 @@ Status Server::Start() {
 
 static gboolean OnSignal(gpointer data) {
   static_cast<Server*>(data)->Quit();
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;  // removed by Run()
 }
 
 void Server::Run() {
@@ -71,6 +91,8 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  rtmp_.reset();
+  http_.reset();
   registry_.reset();
 }
 
@@ -94,6 +116,45 @@ std::string Server::Banner() const {
   return out;
 }
 
+namespace {
+
+// Quotes |arg| for a POSIX shell only when it needs it.
+std::string ShellArg(const std::string& arg) {
+  bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return g_ascii_isalnum(c) || std::string_view("_-./:=,+@%!").find(c) != std::string_view::npos;
+  });
+  if (plain) return arg;
+  GCharPtr q(g_shell_quote(arg.c_str()));
+  return q.get();
+}
+
+// Splits a gst-launch description into arguments (whitespace outside double quotes):
+// gst-launch-1.0 treats each argument as one token.
+std::vector<std::string> LaunchTokens(const std::string& launch) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < launch.size(); ++i) {
+    char c = launch[i];
+    if (c == '\\' && i + 1 < launch.size()) {
+      cur += c;
+      cur += launch[++i];
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (!quoted && g_ascii_isspace(c)) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> Server::GstLaunchCommand(const config::ServerConfig& config,
                                              const std::string& stream) {
   core::TemplateSet templates;
@@ -109,20 +170,16 @@ Result<std::string> Server::GstLaunchCommand(const config::ServerConfig& config,
   std::string plugin_dir = HAZE_PLUGIN_BUILD_DIR;
   std::string env;
   if (g_file_test((plugin_dir + "/libgsthaze.so").c_str(), G_FILE_TEST_EXISTS)) {
-    GCharPtr q(g_shell_quote(plugin_dir.c_str()));
-    env = std::string("GST_PLUGIN_PATH=") + q.get() + " ";
+    env = "GST_PLUGIN_PATH=" + ShellArg(plugin_dir) + " ";
   }
-  GCharPtr launch(g_shell_quote(described->launch.c_str()));
-  std::string cmd = env + "gst-launch-1.0 -e " + launch.get();
+  std::string cmd = env + "gst-launch-1.0 -e";
+  for (const auto& token : LaunchTokens(described->launch)) cmd += " " + ShellArg(token);
   if (!described->exec.empty()) {
     // The source command's stdout becomes gst-launch's stdin (fdsrc fd=0).
     gchar** argv = nullptr;
     if (g_shell_parse_argv(described->exec.c_str(), nullptr, &argv, nullptr)) {
       std::string quoted;
-      for (gchar** a = argv; *a; ++a) {
-        GCharPtr q(g_shell_quote(*a));
-        quoted += (quoted.empty() ? "" : " ") + std::string(q.get());
-      }
+      for (gchar** a = argv; *a; ++a) quoted += (quoted.empty() ? "" : " ") + ShellArg(*a);
       g_strfreev(argv);
       cmd = quoted + " | " + cmd;
     }

@@ -73,7 +73,7 @@ TEST_F(RegistryTest, TsExecStreamFedByFfmpegComesOnline) {
   ASSERT_TRUE(test::RunUntil([&] { return StatusOf(registry, "cam") == StreamStatus::kOnline; }, 30));
   auto snap = registry.Snapshot("cam");
   ASSERT_TRUE(snap && snap->buffer);
-  EXPECT_EQ(snap->buffer->Tracks().size(), 2u);
+  EXPECT_TRUE(test::RunUntil([&] { return snap->buffer->Tracks().size() == 2u; }, 10));
 }
 
 TEST_F(RegistryTest, OnDemandStreamStartsForViewerAndStopsWhenIdle) {
