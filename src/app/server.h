@@ -15,6 +15,8 @@
 #include "core/log_ring.h"
 #include "core/stream_registry.h"
 #include "http/http_layer.h"
+#include "protocols/cmaf/segment_service.h"
+#include "protocols/rtmp/rtmp_server.h"
 
 namespace haze::app {
 
@@ -44,6 +46,7 @@ class Server {
 
  private:
   int ResolvePort(int cli, const char* connector, int fallback) const;
+  void AddSegmentRoutes();
 
   CliOptions options_;
   std::unique_ptr<config::ConfigStore> config_;
@@ -51,6 +54,8 @@ class Server {
   std::unique_ptr<core::StreamRegistry> registry_;
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
+  std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<cmaf::SegmentService> segments_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };
