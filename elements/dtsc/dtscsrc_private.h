@@ -49,6 +49,7 @@ struct State {
   std::map<uint32_t, OutPad> pads;  // by track id
   int64_t open_started = 0;         // monotonic us when we began waiting for the stream
   bool anchored = false;
+  bool live = true;  // reading from the live edge (not a VoD buffer, no start position)
   int64_t first_media = 0;  // media time of the first frame pushed
   GstSegment segment;       // sent on every pad
   bool eos_sent = false;

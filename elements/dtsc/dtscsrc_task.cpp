@@ -121,6 +121,9 @@ bool TryOpen(HazeDtscSrc* self) {
   haze::dtsc::ReaderOptions ro;
   ro.tracks = ids;
   ro.start = PositionToMedia(s.start, unix_offset);
+  // A VoD buffer has no live edge: without a start position, play it from the beginning.
+  if (ro.start == kNone && st.buffer->options().vod) ro.start = 0;
+  st.live = ro.start == kNone;
   ro.stop = PositionToMedia(s.stop, unix_offset);
   auto reader = st.buffer->NewReader(ro);
   {
@@ -150,11 +153,7 @@ int64_t BaseTime(HazeDtscSrc* self) {
 // start) lands on the running time "now"; the older backlog lands before it, clamped at 0.
 void Anchor(HazeDtscSrc* self, const Frame& frame) {
   State& st = self->priv->state;
-  bool live = false;
-  {
-    std::lock_guard lock(self->priv->mutex);
-    live = self->priv->settings.start < 0;
-  }
+  const bool live = st.live;
   st.first_media = frame.dts;
   const int64_t now = NowRunning(self);
   const int64_t live_ref = live ? std::max(st.buffer->Stats().last_ts, frame.dts) : frame.dts;

@@ -186,6 +186,23 @@ TEST(DtscSrc, ClipWithStartAndStop) {
   EXPECT_EQ(frames, 51);  // 2000 .. 4000 ms
 }
 
+TEST(DtscSrc, VodPlaysFromTheBeginning) {
+  BufferOptions o;
+  o.vod = true;
+  Stream s("src_vod", o);
+  s.Run(3000);
+  s.buffer->WriterGone();
+  SrcPipeline p("stream=" + s.name + " realtime=false audio=none");
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  int frames = 0;
+  while (GstSample* v = p.Pull("src_0", 2000)) {
+    frames++;
+    gst_sample_unref(v);
+  }
+  EXPECT_EQ(frames, 75);
+  EXPECT_TRUE(RunUntilEos(p.pipeline).eos);
+}
+
 TEST(DtscSrc, StartAtAUnixTimeInsideTheWindow) {
   Stream s("src_unix");
   s.Run(6000);
