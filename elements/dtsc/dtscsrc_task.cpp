@@ -82,7 +82,7 @@ void AddPads(HazeDtscSrc* self, const std::vector<TrackInfo>& tracks,
       gst_event_set_stream_flags(start, GST_STREAM_FLAG_SPARSE);
     gst_pad_push_event(pad, start);
     if (info.caps) gst_pad_push_event(pad, gst_event_new_caps(info.caps.get()));
-    st.pads[id] = OutPad{pad, info.caps};
+    st.pads[id] = OutPad{pad, info.caps, true};
     gst_flow_combiner_add_pad(self->priv->combiner, pad);
     gst_element_add_pad(GST_ELEMENT(self), pad);
   }
@@ -243,7 +243,15 @@ void PushFrame(HazeDtscSrc* self, const Frame& frame) {
                                                      : static_cast<GstClockTime>(frame.duration);
   if (frame.keyframe) GST_BUFFER_FLAG_UNSET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
   else GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (frame.discont) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  // A publisher reconnect, or this reader jumped ahead (it lagged more than maxkeepaway).
+  const uint64_t skips = st.reader->skipped();
+  if (skips != st.skips_seen) {
+    GST_INFO_OBJECT(self, "reader skipped ahead (%" G_GUINT64_FORMAT " skips)", skips);
+    for (auto& [id, p] : st.pads) p.discont = true;
+    st.skips_seen = skips;
+  }
+  if (frame.discont || out.discont) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  out.discont = false;
   bool realtime = false;
   {
     std::lock_guard lock(priv->mutex);

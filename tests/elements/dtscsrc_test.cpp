@@ -28,7 +28,10 @@ struct SrcPipeline {
   std::mutex mutex;
   std::map<std::string, GstElement*> sinks;  // pad name -> appsink
 
-  explicit SrcPipeline(const std::string& props) {
+  int max_buffers = 1000;
+
+  explicit SrcPipeline(const std::string& props, int max_buffers_per_sink = 1000)
+      : max_buffers(max_buffers_per_sink) {
     pipeline = gst_pipeline_new(nullptr);
     src = gst_element_factory_make("dtscsrc", "src");
     testing::SetProps(G_OBJECT(src), props);
@@ -42,7 +45,8 @@ struct SrcPipeline {
   }
   static void OnPad(GstElement*, GstPad* pad, SrcPipeline* self) {
     GstElement* sink = gst_element_factory_make("appsink", nullptr);
-    g_object_set(sink, "sync", FALSE, "max-buffers", 1000, "wait-on-eos", FALSE, nullptr);
+    g_object_set(sink, "sync", FALSE, "max-buffers", self->max_buffers, "wait-on-eos", FALSE,
+                 nullptr);
     gst_bin_add(GST_BIN(self->pipeline), sink);
     GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
     gst_pad_link(pad, sinkpad);
@@ -184,6 +188,33 @@ TEST(DtscSrc, ClipWithStartAndStop) {
     gst_sample_unref(v);
   }
   EXPECT_EQ(frames, 51);  // 2000 .. 4000 ms
+}
+
+TEST(DtscSrc, SlowDownstreamSkipsAheadWithDiscont) {
+  BufferOptions o;
+  o.max_keepaway_ms = 2000;
+  Stream s("src_slow", o);
+  s.Run(1000);
+  SrcPipeline p("stream=" + s.name + " audio=none realtime=false", 1);
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  GstSample* first = p.Pull("src_0");
+  ASSERT_TRUE(first);
+  gst_sample_unref(first);
+  s.Run(6000);  // the appsink holds one buffer and blocks the source meanwhile
+  bool discont = false;
+  GstClockTime prev = 0, jump = 0;
+  for (int i = 0; i < 200 && !discont; ++i) {
+    GstSample* n = p.Pull("src_0", 1000);
+    if (!n) break;
+    GstBuffer* b = gst_sample_get_buffer(n);
+    discont = GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT);
+    if (discont) jump = GST_BUFFER_DTS(b) - prev;
+    prev = GST_BUFFER_DTS(b);
+    gst_sample_unref(n);
+  }
+  EXPECT_TRUE(discont);
+  EXPECT_GT(jump, 2 * GST_SECOND);
+  EXPECT_GE(s.buffer->Stats().reader_skips, 1u);
 }
 
 TEST(DtscSrc, VodPlaysFromTheBeginning) {
