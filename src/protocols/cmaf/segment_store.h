@@ -142,6 +142,7 @@ class SegmentStore {
   struct Handle;
   struct Waiter;
   void SyncTracks();
+  void CloseLastFragment(std::vector<dtsc::Fragment>& fragments) const;
   void Evict(uint64_t oldest);
   void ProduceCmaf(CmafTrack& t, const std::vector<dtsc::Fragment>& fragments);
   void EmitPart(CmafTrack& t, CmafSegment& seg, int64_t end_dts);
