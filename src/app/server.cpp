@@ -29,6 +29,8 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  rtmp_.reset();
+  http_.reset();
   registry_.reset();
   if (loop_) g_main_loop_unref(loop_);
 }
@@ -55,9 +57,22 @@ Status Server::Start() {
   int api_port = options_.api_port >= 0 ? options_.api_port
                  : config_->typed().api_port >= 0 ? config_->typed().api_port
                                                   : 4242;
-  ports_.api = static_cast<uint16_t>(api_port);
-  ports_.http = static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080));
-  ports_.rtmp = static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935));
+  std::string iface = !options_.interface.empty() ? options_.interface : config_->typed().interface;
+  log_ring_.Install();
+  http_ = std::make_unique<http::HttpLayer>(*config_, *registry_, log_ring_);
+  auto http_ports =
+      http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
+                   static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
+  if (!http_ports) return http_ports.error();
+  ports_.api = http_ports->first;
+  ports_.http = http_ports->second;
+  GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
+  auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
+                                static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
+  if (!rtmp_port) return rtmp_port.error();
+  ports_.rtmp = rtmp_port.value();
+  GST_INFO("RTMP on port %u", ports_.rtmp);
 
   registry_->Reconcile(config_->typed());
   return OkStatus();
@@ -65,7 +80,7 @@ Status Server::Start() {
 
 static gboolean OnSignal(gpointer data) {
   static_cast<Server*>(data)->Quit();
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;  // removed by Run()
 }
 
 void Server::Run() {
@@ -76,6 +91,8 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  rtmp_.reset();
+  http_.reset();
   registry_.reset();
 }
 

@@ -12,7 +12,10 @@
 #include "base/result.h"
 #include "config/config_store.h"
 #include "core/pipeline_template.h"
+#include "core/log_ring.h"
 #include "core/stream_registry.h"
+#include "http/http_layer.h"
+#include "protocols/rtmp/rtmp_server.h"
 
 namespace haze::app {
 
@@ -47,6 +50,9 @@ class Server {
   std::unique_ptr<config::ConfigStore> config_;
   core::TemplateSet templates_;
   std::unique_ptr<core::StreamRegistry> registry_;
+  core::LogRing log_ring_;
+  std::unique_ptr<http::HttpLayer> http_;
+  std::unique_ptr<rtmp::RtmpServer> rtmp_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };

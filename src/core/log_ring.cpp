@@ -28,10 +28,26 @@ LogRing::~LogRing() {
   if (installed_) gst_debug_remove_log_function_by_data(this);
 }
 
+namespace {
+
+// Without GST_DEBUG the console shows warnings and errors only; the ring still gets INFO.
+void ConsoleLog(GstDebugCategory* category, GstDebugLevel level, const gchar* file,
+                const gchar* function, gint line, GObject* object, GstDebugMessage* message,
+                gpointer) noexcept {
+  if (level > GST_LEVEL_WARNING) return;
+  gst_debug_log_default(category, level, file, function, line, object, message, nullptr);
+}
+
+}  // namespace
+
 void LogRing::Install() {
   if (installed_) return;
   installed_ = true;
   gst_debug_add_log_function(&LogRing::OnLog, this, nullptr);
+  if (!g_getenv("GST_DEBUG")) {
+    gst_debug_remove_log_function(gst_debug_log_default);
+    gst_debug_add_log_function(&ConsoleLog, nullptr, nullptr);
+  }
   // INFO of the haze categories must reach the hook; an explicit GST_DEBUG for haze* wins.
   const char* env = g_getenv("GST_DEBUG");
   if (!env || !std::strstr(env, "haze")) gst_debug_set_threshold_for_name("haze*", GST_LEVEL_INFO);

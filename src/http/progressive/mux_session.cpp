@@ -75,6 +75,10 @@ GstElement* MakeMuxer(MuxFormat format) {
       if (mux) g_object_set(mux, "fragment-duration", 1000u, "streamable", TRUE, nullptr);
       break;
   }
+  // Aggregator muxers in live mode time out on a track whose next frame is late and then emit
+  // frames with wrong timestamps (flvmux 1.22 writes audio tags on the video's 40 ms grid).
+  // Waiting up to 200 ms for every track keeps the interleave and the timestamps right.
+  if (mux) SetIfExists(G_OBJECT(mux), "latency", "200000000");
   return mux;
 }
 
@@ -112,8 +116,9 @@ GstElement* MakeDtscSource(const MuxOptions& options) {
   SetIfExists(o, "stream", options.stream.c_str());
   if (!options.audio.empty()) SetIfExists(o, "audio", options.audio.c_str());
   if (!options.video.empty()) SetIfExists(o, "video", options.video.c_str());
-  if (options.start_ms >= 0) SetIfExists(o, "start", std::to_string(options.start_ms * 1000000).c_str());
-  if (options.stop_ms >= 0) SetIfExists(o, "stop", std::to_string(options.stop_ms * 1000000).c_str());
+  // dtscsrc takes ms (media time, or unix ms inside the DVR window).
+  if (options.start_ms >= 0) SetIfExists(o, "start", std::to_string(options.start_ms).c_str());
+  if (options.stop_ms >= 0) SetIfExists(o, "stop", std::to_string(options.stop_ms).c_str());
   return src;
 }
 
@@ -126,21 +131,13 @@ MuxSession::MuxSession(MuxOptions options, SourceFactory factory, GMainContext* 
 
 MuxSession::~MuxSession() { Stop(); }
 
-bool MuxSession::Wanted(bool video, const std::string& pad_name) {
+bool MuxSession::Wanted(bool video, const std::string&) {
+  // The source applies the MistServer selectors (dtscsrc audio=/video=); here only what the
+  // container can carry is enforced: FLV holds one track of each kind.
   const std::string& sel = video ? options_.video : options_.audio;
-  int linked = video ? linked_video_ : linked_audio_;
   if (sel == "none" || sel == "-1") return false;
-  if (sel.empty()) return linked == 0;  // default: the first track of each kind
-  if (sel == "all" || sel == "*") return options_.format != MuxFormat::kFlv || linked == 0;
-  // Literal ids: match the number at the end of the pad name ("src_3" / "video_3").
-  size_t us = pad_name.find_last_of('_');
-  std::string id = us == std::string::npos ? "" : pad_name.substr(us + 1);
-  gchar** parts = g_strsplit(sel.c_str(), ",", -1);
-  bool found = false;
-  for (gchar** p = parts; *p; ++p)
-    if (id == *p || (std::string("i") + id) == *p) found = true;
-  g_strfreev(parts);
-  return found;
+  int linked = video ? linked_video_ : linked_audio_;
+  return options_.format != MuxFormat::kFlv || linked == 0;
 }
 
 Status MuxSession::Start(DataFn on_data, EndFn on_end) {

@@ -1,0 +1,27 @@
+// Settings of the RTMP server (the "rtmp" section of the server config). Plain values.
+#pragma once
+
+#include <cstdint>
+
+namespace haze::rtmp {
+
+struct RtmpConfig {
+  uint32_t out_chunk_size = 4096;               // chunk size of everything we send
+  uint32_t max_message_size = 8 * 1024 * 1024;  // larger incoming messages close the connection
+  uint32_t max_connections = 5000;
+  uint32_t max_connections_per_ip = 1200;       // 0 = unlimited
+  uint32_t window_ack_size = 2500000;
+  uint32_t handshake_timeout_ms = 10000;        // handshake + connect must finish in this time
+  uint32_t publish_idle_timeout_ms = 30000;     // a publisher that sends nothing is dropped
+  // A player whose queue holds more than this many bytes skips to the next keyframe.
+  uint32_t max_player_queue = 2 * 1024 * 1024;
+  // Bytes of recent media (since the last keyframe) kept to start joining players at once.
+  uint32_t max_gop_cache = 8 * 1024 * 1024;
+  // Write batching, for scale (the kernel's per-send cost dominates with many players): with at
+  // least |batch_players| players, video frames go out at once but audio frames wait for the
+  // next video frame, at most |batch_interval_ms|. 0 = every frame goes out at once.
+  uint32_t batch_players = 50;
+  uint32_t batch_interval_ms = 40;
+};
+
+}  // namespace haze::rtmp
