@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "elements.h"
 #include "haze_build_config.h"
+#include "protocols/cmaf/segment_routes.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -31,6 +32,7 @@ Server::Server(CliOptions options) : options_(std::move(options)) {}
 Server::~Server() {
   rtmp_.reset();
   http_.reset();
+  segments_.reset();
   registry_.reset();
   if (loop_) g_main_loop_unref(loop_);
 }
@@ -67,6 +69,10 @@ Status Server::Start() {
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  cmaf::ServiceOptions segment_options;
+  segment_options.canonical_name = cmaf::CanonicalStreamName;
+  segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
+  cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
@@ -93,6 +99,7 @@ void Server::Run() {
   GST_INFO("shutting down");
   rtmp_.reset();
   http_.reset();
+  segments_.reset();
   registry_.reset();
 }
 

@@ -63,6 +63,11 @@ void Push(dtsc::LiveBuffer& buffer, const std::vector<uint32_t>& ids, const test
 class SegmentLiveBufferTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Like the progressive outputs on the media port: patterns that also match segment names.
+    for (const char* pattern : {"/*.ts", "/*.mp4"})
+      server_.AddRoute({http::RouteMatch::kPattern, pattern, [](const http::Request& r) {
+                          soup_server_message_set_status(r.msg, 418, nullptr);
+                        }, nullptr});
     ServiceOptions options;
     options.canonical_name = CanonicalStreamName;
     service_ = std::make_unique<SegmentService>(HostOpener(host_), options);
