@@ -6,6 +6,11 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../../../build}"
 node_dir="${HAZE_E2E_NODE:-$here/..}"
+if [ ! -x /usr/bin/chromium ] || [ ! -d "$node_dir/node_modules/hls.js" ] || \
+   [ ! -d "$node_dir/node_modules/dashjs" ] || ! command -v node >/dev/null; then
+  echo "skipped: needs /usr/bin/chromium, node and tests/e2e/node_modules (.ci/setup)"
+  exit 77
+fi
 web="$(mktemp -d)"
 cp "$here/web/player.html" "$web/"
 cp "$node_dir/node_modules/hls.js/dist/hls.min.js" "$web/"
