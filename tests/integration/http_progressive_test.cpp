@@ -153,6 +153,23 @@ TEST_F(ProgressiveTest, StalledViewerNeverHoldsBackOthers) {
   EXPECT_EQ(Stats().sessions, 1u);
 }
 
+TEST_F(ProgressiveTest, MuxerWithoutMediaGets503InsteadOfHanging) {
+  server_.Run([this] {
+    backend_->AddLive("silent");
+    layer_->progressive().set_start_wait_ms(200);
+    layer_->progressive().set_start_margin_ms(800);
+    layer_->progressive().set_source_factory([](const http::MuxOptions& o) -> GstElement* {
+      if (o.stream != "silent") return MakeTestSource(o, false);
+      GstElement* bin = gst_bin_new(nullptr);
+      TrackBin("videotestsrc is-live=true ! x264enc ! h264parse ! valve drop=true", "src_0", bin);
+      return bin;
+    });
+  });
+  HttpResult r = HttpRequest("GET", MediaUrl("/silent.flv"));
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.Header("Retry-After"), "3");
+}
+
 TEST_F(ProgressiveTest, WebmRefusesH264Streams) {
   HttpResult r = HttpRequest("GET", MediaUrl("/videogen.webm"));
   EXPECT_EQ(r.status, 415u);
