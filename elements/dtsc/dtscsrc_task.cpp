@@ -45,6 +45,13 @@ gboolean SrcEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
   return ok;
 }
 
+// Pauses the task from inside it, unless a state change is stopping it (a pause after
+// gst_task_stop would make gst_task_join wait forever).
+void PauseFromTask(HazeDtscSrc* self) {
+  std::lock_guard lock(self->priv->mutex);
+  if (!self->priv->flushing) gst_task_pause(self->priv->task);
+}
+
 // Waits up to |ms| unless flushing; false when flushing.
 bool WaitFor(HazeDtscSrcPrivate* priv, int64_t ms) {
   std::unique_lock lock(priv->mutex);
@@ -95,7 +102,7 @@ bool TryOpen(HazeDtscSrc* self) {
     if (waited_ms >= s.wait_timeout) {
       GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("Stream %s is not available", s.stream.c_str()),
                         ("not playable after %" G_GINT64_FORMAT " ms", waited_ms));
-      gst_task_pause(priv->task);
+      PauseFromTask(self);
       return false;
     }
     WaitFor(priv, 20);
@@ -106,7 +113,7 @@ bool TryOpen(HazeDtscSrc* self) {
   if (ids.empty()) {
     GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE, ("No track of stream %s matches the selection",
                       s.stream.c_str()), (nullptr));
-    gst_task_pause(priv->task);
+    PauseFromTask(self);
     return false;
   }
   const int64_t unix_offset = st.buffer->Stats().unix_offset_ms;
@@ -182,14 +189,14 @@ void SendEos(HazeDtscSrc* self) {
     for (auto& [id, out] : st.pads) gst_pad_push_event(out.pad, gst_event_new_eos());
     st.eos_sent = true;
   }
-  gst_task_pause(self->priv->task);
+  PauseFromTask(self);
 }
 
 void HandleFlow(HazeDtscSrc* self, GstFlowReturn ret) {
   if (ret == GST_FLOW_OK) return;
   GST_DEBUG_OBJECT(self, "flow %s", gst_flow_get_name(ret));
   if (ret == GST_FLOW_FLUSHING || ret == GST_FLOW_EOS) {
-    gst_task_pause(self->priv->task);
+    PauseFromTask(self);
     return;
   }
   GST_ELEMENT_FLOW_ERROR(self, ret);
@@ -239,7 +246,7 @@ void haze_dtsc_src_loop(gpointer user_data) {
   HazeDtscSrc* self = HAZE_DTSC_SRC(user_data);
   State& st = self->priv->state;
   if (st.eos_sent) {
-    gst_task_pause(self->priv->task);
+    PauseFromTask(self);
     return;
   }
   if (!st.reader && !TryOpen(self)) return;

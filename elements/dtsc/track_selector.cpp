@@ -22,6 +22,12 @@ bool IsDigits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
 }
 
+// A track id; nullopt for anything that is not a small decimal number.
+std::optional<uint32_t> ParseId(const std::string& s) {
+  if (!IsDigits(s) || s.size() > 9) return std::nullopt;
+  return static_cast<uint32_t>(std::strtoul(s.c_str(), nullptr, 10));
+}
+
 // ISO-639-1 -> ISO-639-2 for the common languages.
 std::string Lang3(const std::string& lang) {
   static const char* const kPairs[][2] = {
@@ -40,7 +46,7 @@ std::optional<uint64_t> ParseBitrate(const std::string& s) {
   const std::string l = Lower(s);
   char* end = nullptr;
   const double v = std::strtod(l.c_str(), &end);
-  if (end == l.c_str() || v < 0) return std::nullopt;
+  if (end == l.c_str() || !(v >= 0 && v < 1e12)) return std::nullopt;
   const std::string unit(end);
   double mul = 0;
   if (unit == "bps" || unit == "bit" || unit == "b") mul = 1;
@@ -56,7 +62,7 @@ std::optional<std::pair<int, int>> ParseResolution(const std::string& s) {
   const auto x = Lower(s).find('x');
   if (x == std::string::npos) return std::nullopt;
   const std::string w = s.substr(0, x), h = s.substr(x + 1);
-  if (!IsDigits(w) || !IsDigits(h)) return std::nullopt;
+  if (!IsDigits(w) || !IsDigits(h) || w.size() > 6 || h.size() > 6) return std::nullopt;
   return std::pair{std::atoi(w.c_str()), std::atoi(h.c_str())};
 }
 
@@ -91,9 +97,10 @@ Ids Filter(const std::vector<const TrackInfo*>& of, Pred pred) {
 // Tracks of |of| that a single selector token matches (no prefixes, not none/all).
 Ids Match(const std::vector<const TrackInfo*>& of, const std::string& token) {
   const std::string l = Lower(token);
-  if (IsDigits(l)) return Filter(of, [&](const TrackInfo& t) { return t.id == std::stoul(l); });
-  if (l.size() > 1 && l[0] == 'i' && IsDigits(l.substr(1)))
-    return Filter(of, [&](const TrackInfo& t) { return t.id == std::stoul(l.substr(1)); });
+  if (IsDigits(l) || (l.size() > 1 && l[0] == 'i' && IsDigits(l.substr(1)))) {
+    const auto id = ParseId(l[0] == 'i' ? l.substr(1) : l);
+    return Filter(of, [&](const TrackInfo& t) { return id && t.id == *id; });
+  }
   if (l == "highbps" || l == "maxbps" || l == "bestbps") return Extreme(of, Bits, true);
   if (l == "lowbps" || l == "minbps" || l == "worstbps") return Extreme(of, Bits, false);
   if (l == "highres" || l == "maxres" || l == "bestres") return Extreme(of, Area, true);
@@ -102,7 +109,7 @@ Ids Match(const std::vector<const TrackInfo*>& of, const std::string& token) {
   if (l == "stereo") return Filter(of, [](const TrackInfo& t) { return t.channels == 2; });
   if (l == "surround") return Filter(of, [](const TrackInfo& t) { return t.channels > 2; });
   if (l == "bframes") return Filter(of, [](const TrackInfo& t) { return t.bframes; });
-  if (l.size() > 2 && l.ends_with("ch") && IsDigits(l.substr(0, l.size() - 2))) {
+  if (l.size() > 2 && l.size() <= 5 && l.ends_with("ch") && IsDigits(l.substr(0, l.size() - 2))) {
     const int ch = std::atoi(l.c_str());
     return Filter(of, [&](const TrackInfo& t) { return t.channels == ch; });
   }

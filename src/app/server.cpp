@@ -29,6 +29,7 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  rtmp_.reset();
   http_.reset();
   registry_.reset();
   if (loop_) g_main_loop_unref(loop_);
@@ -66,7 +67,12 @@ Status Server::Start() {
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
-  ports_.rtmp = static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935));
+  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
+  auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
+                                static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
+  if (!rtmp_port) return rtmp_port.error();
+  ports_.rtmp = rtmp_port.value();
+  GST_INFO("RTMP on port %u", ports_.rtmp);
 
   registry_->Reconcile(config_->typed());
   return OkStatus();
@@ -85,6 +91,7 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  rtmp_.reset();
   http_.reset();
   registry_.reset();
 }

@@ -15,6 +15,7 @@
 #include "core/log_ring.h"
 #include "core/stream_registry.h"
 #include "http/http_layer.h"
+#include "protocols/rtmp/rtmp_server.h"
 
 namespace haze::app {
 
@@ -51,6 +52,7 @@ class Server {
   std::unique_ptr<core::StreamRegistry> registry_;
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
+  std::unique_ptr<rtmp::RtmpServer> rtmp_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };

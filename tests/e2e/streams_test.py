@@ -52,6 +52,28 @@ def test_tsudp_stream_comes_up():
             ff.wait()
 
 
+def test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http():
+    with Haze({"streams": {"live": {"source": "push://"}}}) as h:
+        url = f"rtmp://127.0.0.1:{h.rtmp_port}/live/live+abc"
+        ff = subprocess.Popen(FFMPEG_TS.split() + ["-t", "60", "-f", "flv", url])
+        try:
+            h.wait_online("live+abc")
+            assert h.stream_status("live") is None  # the base stream has its own (idle) state
+            for src in (f"rtmp://127.0.0.1:{h.rtmp_port}/play/live+abc", h.http_url("/live+abc.ts")):
+                r = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                    "-show_entries", "stream=codec_name", "-of", "csv=p=0", src],
+                                   capture_output=True, text=True, timeout=60)
+                assert r.returncode == 0 and "h264" in r.stdout and "aac" in r.stdout, (src, r)
+            # A publish to a stream that is not configured is refused.
+            bad = subprocess.run(FFMPEG_TS.split() + ["-t", "2", "-f", "flv",
+                                 f"rtmp://127.0.0.1:{h.rtmp_port}/live/nope"],
+                                 capture_output=True, text=True, timeout=60)
+            assert bad.returncode != 0, bad
+        finally:
+            ff.kill()
+            ff.wait()
+
+
 def test_port_in_use_is_one_line_and_exit_1():
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -86,5 +108,6 @@ def test_port_zero_picks_and_logs_a_port():
 
 if __name__ == "__main__":
     run_tests([test_default_config_runs_videogen, test_ts_exec_stream_comes_up,
-               test_tsudp_stream_comes_up, test_port_in_use_is_one_line_and_exit_1,
+               test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
+               test_port_in_use_is_one_line_and_exit_1,
                test_port_zero_picks_and_logs_a_port])

@@ -54,7 +54,6 @@ class DummyStreamHost : public core::StreamHost {
         : host_(host), name_(std::move(name)), buffer_(std::move(b)) {}
     ~Publish() override {
       host_->active_.erase(name_);
-      buffer_->WriterGone();
       if (!host_->resume) dtsc::BufferRegistry::Get().Remove(name_);
     }
     const std::string& stream() const override { return name_; }

@@ -20,7 +20,6 @@ const std::string kAvcc("\x01\x64\x00\x1f\xff\xe1\x00\x04\x67\x64\x00\x1f\x01\x0
 class Session : public core::PublishSession {
  public:
   explicit Session(std::shared_ptr<dtsc::LiveBuffer> b) : buffer_(std::move(b)) {}
-  ~Session() override { buffer_->WriterGone(); }
   const std::string& stream() const override { return name_; }
   std::shared_ptr<dtsc::LiveBuffer> buffer() const override { return buffer_; }
 

@@ -91,10 +91,14 @@ JsonNode* ApiRouter::Execute(JsonObject* request, bool minimal) {
   JsonObject* answer = nullptr;
   JsonNode* answer_node = NewObjectNode(&answer);
   ctx_.streams_changed = false;
-  for (const auto& [name, command] : table_.commands()) {
-    if (!json_object_has_member(request, name.c_str())) continue;
-    JsonNode* result = command(ctx_, json_object_get_member(request, name.c_str()));
-    if (result) json_object_set_member(answer, name.c_str(), result);
+  // Edits first, then "save", so {"addstream": ..., "save": true} saves the new stream.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [name, command] : table_.commands()) {
+      if ((name == "save") != (pass == 1)) continue;
+      if (!json_object_has_member(request, name.c_str())) continue;
+      JsonNode* result = command(ctx_, json_object_get_member(request, name.c_str()));
+      if (result) json_object_set_member(answer, name.c_str(), result);
+    }
   }
   GList* members = json_object_get_members(request);
   for (GList* m = members; m; m = m->next) {

@@ -71,13 +71,16 @@ RtmpIngest::RtmpIngest(std::unique_ptr<core::PublishSession> session)
     if ((t.kind == dtsc::TrackKind::kVideo || t.kind == dtsc::TrackKind::kAudio) && !mine.id)
       mine.id = t.id;
   }
-  if (newest != dtsc::kNone) {
-    offset_ns_ = newest + kResumeGapNs;
-    buffer_->WriterBack();
-  }
+  if (newest != dtsc::kNone) offset_ns_ = newest + kResumeGapNs;
+  // This publish is a writer of the buffer for its lifetime; on a resumed buffer the next
+  // frame is marked discont.
+  buffer_->WriterBack();
 }
 
-RtmpIngest::~RtmpIngest() = default;
+RtmpIngest::~RtmpIngest() {
+  // With resume, readers wait for a reconnect; without, the buffer ends.
+  buffer_->WriterGone();
+}
 
 void RtmpIngest::OnMetaData(const amf0::Value& meta) {
   width_ = int(meta.GetNumber("width", width_));

@@ -27,7 +27,7 @@ MiniRef<GstCaps> MakeCaps(flv::Codec codec, std::string_view config, int width, 
 class RtmpIngest {
  public:
   explicit RtmpIngest(std::unique_ptr<core::PublishSession> session);
-  ~RtmpIngest();  // ends the publish (the session tells the buffer WriterGone)
+  ~RtmpIngest();  // ends the publish: WriterGone on the buffer, then the session ends
 
   const std::string& stream() const { return session_->stream(); }
   // Audio (8) or video (9) message; the payload is taken (wrapped without a copy).
