@@ -248,6 +248,11 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
   // Stream info reflects the real buffer once it is playable (the request waits for it).
   HttpResult info = HttpRequest("GET", Url("/json_realbuf.js"));
   ASSERT_EQ(info.status, 200u) << info.body;
+  // The buffer may turn playable with its first track; give the second one a moment.
+  for (int i = 0; i < 50 && info.body.find("\"codec\":\"H264\"") == std::string::npos; ++i) {
+    g_usleep(100000);
+    info = HttpRequest("GET", Url("/json_realbuf.js"));
+  }
   EXPECT_NE(info.body.find("\"codec\":\"H264\""), std::string::npos) << info.body;
   EXPECT_NE(info.body.find("\"codec\":\"AAC\""), std::string::npos) << info.body;
   for (const char* path : {"/realbuf.flv", "/realbuf.ts", "/realbuf.mp4", "/realbuf.mkv"}) {
@@ -256,6 +261,9 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
     EXPECT_EQ(probe.exit_code, 0) << path << ": " << probe.err;
     EXPECT_NE(probe.out.find("h264"), std::string::npos) << path << ": " << probe.out << probe.err;
     EXPECT_NE(probe.out.find("aac"), std::string::npos) << path << ": " << probe.out;
+    // No data stream (FLV once got an onMetaData tag per parser bitrate update).
+    EXPECT_EQ(probe.out.find("text"), std::string::npos) << path << ": " << probe.out;
+    EXPECT_EQ(probe.out.find("data"), std::string::npos) << path << ": " << probe.out;
   }
   // Track selection is handed to dtscsrc: audio=none gives a video-only FLV.
   ProgramResult video_only = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000", "-analyzeduration", "1500000",
