@@ -134,7 +134,9 @@ void ProgressiveEndpoint::Serve(const Request& request, MuxFormat format) {
   }, ctx, [](gpointer d) { delete static_cast<std::pair<ProgressiveEndpoint*, uint64_t>*>(d); });
   g_source_attach(raw->deadline, g_main_context_get_thread_default());
   core::PlayRequest play{ConnectorFor(format), raw->url, stream, raw->client_ip};
-  streams_.host().OpenForPlay(play, [this, id](Result<std::unique_ptr<core::PlaySession>> r) {
+  std::weak_ptr<int> alive = alive_;
+  streams_.host().OpenForPlay(play, [this, id, alive](Result<std::unique_ptr<core::PlaySession>> r) {
+    if (alive.expired()) return;  // answered after shutdown: the session just ends
     OnPlay(id, std::move(r));
   });
 }
@@ -150,7 +152,7 @@ void ProgressiveEndpoint::OnPlay(uint64_t id, Result<std::unique_ptr<core::PlayS
     return;
   }
   v->play = std::move(play.value());
-  WhenPlayable(streams_, v->options.stream, start_wait_ms_, [this, id](bool ready) { OnPlayable(id, ready); });
+  WhenPlayable(alive_, streams_, v->options.stream, start_wait_ms_, [this, id](bool ready) { OnPlayable(id, ready); });
 }
 
 void ProgressiveEndpoint::OnPlayable(uint64_t id, bool ready) {

@@ -73,6 +73,7 @@ class ProgressiveEndpoint {
   unsigned start_wait_ms_ = 5000;
   unsigned start_margin_ms_ = 10000;
   uint64_t skips_ = 0, drops_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for pending waits
 };
 
 }  // namespace haze::http
