@@ -15,6 +15,7 @@
 #include "core/log_ring.h"
 #include "core/stream_registry.h"
 #include "http/http_layer.h"
+#include "protocols/cmaf/segment_service.h"
 #include "protocols/rtmp/rtmp_server.h"
 
 namespace haze::app {
@@ -45,6 +46,7 @@ class Server {
 
  private:
   int ResolvePort(int cli, const char* connector, int fallback) const;
+  void AddSegmentRoutes();
 
   CliOptions options_;
   std::unique_ptr<config::ConfigStore> config_;
@@ -53,6 +55,7 @@ class Server {
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<cmaf::SegmentService> segments_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };
