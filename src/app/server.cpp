@@ -68,10 +68,10 @@ Status Server::Start() {
       http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
                    static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
   if (!http_ports) return http_ports.error();
-  AddSegmentRoutes();
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  // HLS (/hls/), CMAF HLS and DASH (/cmaf/), /time: stores open streams like any viewer.
   cmaf::ServiceOptions segment_options;
   segment_options.canonical_name = cmaf::CanonicalStreamName;
   segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
@@ -87,31 +87,6 @@ Status Server::Start() {
   control_->Start();
   registry_->Reconcile(config_->typed());
   return OkStatus();
-}
-
-// HLS (/hls/), CMAF HLS and DASH (/cmaf/) and the DASH time source (/time) on the media port.
-// Segment stores open their stream like any viewer (on-demand start, viewer count).
-void Server::AddSegmentRoutes() {
-  segments_ = std::make_unique<cmaf::SegmentService>(
-      [this](const std::string& stream, cmaf::SegmentService::OpenDone done) {
-        registry_->OpenForPlay(
-            {"HLS", "", stream, ""}, [done](Result<std::unique_ptr<core::PlaySession>> r) {
-              if (!r) return done({});
-              std::shared_ptr<core::PlaySession> session(std::move(r.value()));
-              auto source = std::make_shared<cmaf::LiveBufferSource<>>(session->buffer());
-              done({std::move(source), std::move(session)});
-            });
-      },
-      cmaf::ServiceOptions{});
-  for (const char* prefix : {"/hls/", "/cmaf/"}) {
-    http_->media_server().AddRoute(
-        {http::RouteMatch::kPrefix, prefix, [this](const http::Request& r) {
-           cmaf::ServeSegmentRequest(r.msg, r.path, r.query, *segments_);
-         }});
-  }
-  http_->media_server().AddRoute({http::RouteMatch::kExact, "/time", [](const http::Request& r) {
-                                    cmaf::ApplyResponse(r.msg, cmaf::HandleTime());
-                                  }});
 }
 
 static gboolean OnSignal(gpointer data) {
