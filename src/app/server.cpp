@@ -12,6 +12,7 @@
 #include "protocols/cmaf/soup_bridge.h"
 #include "elements.h"
 #include "haze_build_config.h"
+#include "protocols/cmaf/segment_routes.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -30,6 +31,7 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();
@@ -66,10 +68,14 @@ Status Server::Start() {
       http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
                    static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
   if (!http_ports) return http_ports.error();
-  AddSegmentRoutes();
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  // HLS (/hls/), CMAF HLS and DASH (/cmaf/), /time: stores open streams like any viewer.
+  cmaf::ServiceOptions segment_options;
+  segment_options.canonical_name = cmaf::CanonicalStreamName;
+  segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
+  cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
@@ -77,33 +83,10 @@ Status Server::Start() {
   ports_.rtmp = rtmp_port.value();
   GST_INFO("RTMP on port %u", ports_.rtmp);
 
+  control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
+  control_->Start();
   registry_->Reconcile(config_->typed());
   return OkStatus();
-}
-
-// HLS (/hls/), CMAF HLS and DASH (/cmaf/) and the DASH time source (/time) on the media port.
-// Segment stores open their stream like any viewer (on-demand start, viewer count).
-void Server::AddSegmentRoutes() {
-  segments_ = std::make_unique<cmaf::SegmentService>(
-      [this](const std::string& stream, cmaf::SegmentService::OpenDone done) {
-        registry_->OpenForPlay(
-            {"HLS", "", stream, ""}, [done](Result<std::unique_ptr<core::PlaySession>> r) {
-              if (!r) return done({});
-              std::shared_ptr<core::PlaySession> session(std::move(r.value()));
-              auto source = std::make_shared<cmaf::LiveBufferSource<>>(session->buffer());
-              done({std::move(source), std::move(session)});
-            });
-      },
-      cmaf::ServiceOptions{});
-  for (const char* prefix : {"/hls/", "/cmaf/"}) {
-    http_->media_server().AddRoute(
-        {http::RouteMatch::kPrefix, prefix, [this](const http::Request& r) {
-           cmaf::ServeSegmentRequest(r.msg, r.path, r.query, *segments_);
-         }});
-  }
-  http_->media_server().AddRoute({http::RouteMatch::kExact, "/time", [](const http::Request& r) {
-                                    cmaf::ApplyResponse(r.msg, cmaf::HandleTime());
-                                  }});
 }
 
 static gboolean OnSignal(gpointer data) {
@@ -119,6 +102,7 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();
