@@ -1,4 +1,5 @@
 #include "elements.h"
+#include "triggerhook/triggerhook.h"
 
 #include "dtsc/dtscsink.h"
 #include "dtsc/dtscsrc.h"
@@ -8,5 +9,6 @@ gboolean haze_register_elements(GstPlugin* plugin) {
   (void)plugin;
   ok &= GST_ELEMENT_REGISTER(dtscsink, plugin);
   ok &= GST_ELEMENT_REGISTER(dtscsrc, plugin);
+  ok &= GST_ELEMENT_REGISTER(triggerhook, plugin);
   return ok;
 }

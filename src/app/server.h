@@ -46,6 +46,7 @@ class Server {
 
  private:
   int ResolvePort(int cli, const char* connector, int fallback) const;
+  void AddSegmentRoutes();
 
   CliOptions options_;
   std::unique_ptr<config::ConfigStore> config_;
@@ -53,8 +54,8 @@ class Server {
   std::unique_ptr<core::StreamRegistry> registry_;
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
-  std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<cmaf::SegmentService> segments_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };

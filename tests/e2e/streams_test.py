@@ -33,6 +33,27 @@ def test_default_config_runs_videogen():
     assert f"http://127.0.0.1:{api}/" in out, out  # the banner prints the URLs to open
 
 
+def test_segmented_outputs_of_the_server_decode():
+    with Haze({"streams": {"vg": {"source": "videogen", "always_on": True}}}) as h:
+        h.wait_online("vg")
+
+        def first_segment_listed():
+            with urllib.request.urlopen(h.http_url("/hls/vg/index.m3u8"), timeout=10) as r:
+                variant = [l for l in r.read().decode().splitlines() if l and l[0] != "#"][0]
+            with urllib.request.urlopen(h.http_url("/hls/vg/" + variant), timeout=10) as r:
+                return "#EXTINF" in r.read().decode()
+        wait_for(first_segment_listed, 20, "a first HLS segment")
+        for path in ("/hls/vg/index.m3u8", "/cmaf/vg/index.m3u8", "/cmaf/vg/index.mpd"):
+            r = subprocess.run(["ffmpeg", "-v", "error", "-rw_timeout", "15000000",
+                                "-i", h.http_url(path), "-t", "4", "-f", "null", "-"],
+                               capture_output=True, text=True, timeout=90)
+            assert r.returncode == 0 and r.stderr == "", (path, r.stderr[-2000:])
+        with urllib.request.urlopen(h.http_url("/json_vg.js"), timeout=10) as resp:
+            info = json.loads(resp.read())
+        urls = [s["url"] for s in info["source"]]
+        assert any(u.endswith("/hls/vg/index.m3u8") for u in urls), urls
+
+
 def test_ts_exec_stream_comes_up():
     source = f"ts-exec:{FFMPEG_TS} -t 60 -f mpegts -"
     with Haze({"streams": {"cam": {"source": source, "always_on": True}}}) as h:
@@ -107,7 +128,8 @@ def test_port_zero_picks_and_logs_a_port():
 
 
 if __name__ == "__main__":
-    run_tests([test_default_config_runs_videogen, test_ts_exec_stream_comes_up,
+    run_tests([test_default_config_runs_videogen, test_segmented_outputs_of_the_server_decode,
+               test_ts_exec_stream_comes_up,
                test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
                test_port_in_use_is_one_line_and_exit_1,
                test_port_zero_picks_and_logs_a_port])

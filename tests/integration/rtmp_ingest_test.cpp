@@ -241,5 +241,26 @@ TEST_F(IngestTest, FanoutStartsJoinersAtTheKeyframeWithHeaders) {
   g_main_context_unref(ctx);
 }
 
+TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
+  RtmpConfig config;
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, std::string("\x90hvc1", 5) + "HVCC"));
+  Feed(in.get(), Media(kVideo, 0, std::string("\x91hvc1\x00\x00\x28", 8) + "key"));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer player;
+  fanout->AddPlayer(&player);
+  auto msgs = player.Messages(config.out_chunk_size);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1].payload, std::string("\x90hvc1", 5) + "HVCC");              // SequenceStart
+  EXPECT_EQ(msgs[2].payload, std::string("\x91hvc1\x00\x00\x28", 8) + "key");  // CodedFrames, cts 40
+  fanout->RemovePlayer(&player);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
 }  // namespace
 }  // namespace haze::rtmp

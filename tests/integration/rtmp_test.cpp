@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "dummy_stream_host.h"
+#include "protocols/rtmp/amf0.h"
 #include "protocols/rtmp/chunk.h"
 #include "protocols/rtmp/handshake.h"
 #include "protocols/rtmp/rtmp_server.h"
@@ -288,6 +289,56 @@ TEST_F(RtmpServerTest, PlayerWaitingBeforeThePublisherGetsTheStream) {
   ASSERT_TRUE(loop_.RunUntil([&] { return server_->Stats().players == 1; }, 5000));
   auto pub = FfmpegPublish(Url("live", "test"), 6);
   EXPECT_TRUE(loop_.RunUntil([&] { return player.frames() >= 25; }, 10000)) << pub->err();
+}
+
+// Handshake, connect, createStream, play |stream|; then the caller may stop reading.
+int RawPlayer(TestLoop& loop, uint16_t port, const std::string& stream) {
+  int fd = RawConnect(port);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string out = handshake::ClientHello(false, 0);
+  std::string s0s1s2(1 + 2 * handshake::kPacketSize, '\0');
+  if (write(fd, out.data(), out.size()) != ssize_t(out.size())) return -1;
+  size_t got = 0;
+  bool ok = loop.RunUntil(  // the server runs on this thread: read without blocking it
+      [&] {
+        ssize_t n = recv(fd, s0s1s2.data() + got, s0s1s2.size() - got, MSG_DONTWAIT);
+        if (n > 0) got += size_t(n);
+        return got == s0s1s2.size();
+      },
+      3000);
+  if (!ok) return -1;
+  out = s0s1s2.substr(1, handshake::kPacketSize);
+  using amf0::Value;
+  auto cmd = [&](uint32_t sid, std::vector<Value> v) {
+    WriteChunks(3, kCommandAmf0, sid, 0, amf0::EncodeAll(v), kDefaultChunkSize, &out);
+  };
+  cmd(0, {Value::String("connect"), Value::Number(1),
+          Value::Object({{"app", Value::String("play")}})});
+  cmd(0, {Value::String("createStream"), Value::Number(2), Value::Null()});
+  cmd(1, {Value::String("play"), Value::Number(0), Value::Null(), Value::String(stream)});
+  if (write(fd, out.data(), out.size()) != ssize_t(out.size())) return -1;
+  return fd;
+}
+
+TEST_F(RtmpServerTest, SlowPlayerSkipsWithoutAffectingOthers) {
+  RtmpConfig config;
+  config.max_player_queue = 32 * 1024;
+  config.player_send_buffer = 16 * 1024;
+  RtmpServer server(host_, config);
+  auto port = server.Start(loop_.context(), "127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  std::string url = "rtmp://127.0.0.1:" + std::to_string(port.value());
+  auto pub = FfmpegPublish(url + "/live/test", 12);
+  ASSERT_TRUE(WaitPlayable("test")) << pub->err();
+  int stalled = RawPlayer(loop_, port.value(), "test");  // never reads again
+  ASSERT_GE(stalled, 0);
+  GstPlayer good(url + "/play/test");
+  ASSERT_TRUE(loop_.RunUntil([&] { return server.Stats().player_skips > 0; }, 10000));
+  int frames = good.frames();
+  EXPECT_TRUE(loop_.RunUntil([&] { return good.frames() >= frames + 25; }, 5000));
+  EXPECT_EQ(server.Stats().players, 2u);
+  close(stalled);
 }
 
 TEST_F(RtmpServerTest, PlayOfUnknownStreamIsRefused) {

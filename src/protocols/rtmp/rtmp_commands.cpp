@@ -1,5 +1,7 @@
 // RtmpConnection: the NetConnection / NetStream commands (connect, createStream, publish, play,
 // deleteStream...) and the publish/play decisions from the StreamHost.
+#include <sys/socket.h>
+
 #include <string>
 
 #include "base/log.h"
@@ -151,6 +153,8 @@ void RtmpConnection::OnPlayDecision(Result<std::unique_ptr<core::PlaySession>> r
     return;
   }
   play_ = std::move(result).value();
+  if (int size = int(server_.config().player_send_buffer); size > 0)
+    setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   GST_INFO("rtmp: connection %" G_GUINT64_FORMAT " from %s plays %s", id_, ip_.c_str(),
            play_->stream().c_str());
   Send(kCsidControl, kUserControl, 0, msg::UserControl(kStreamBegin, kMediaStreamId));

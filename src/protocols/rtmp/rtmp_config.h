@@ -15,6 +15,9 @@ struct RtmpConfig {
   uint32_t publish_idle_timeout_ms = 30000;     // a publisher that sends nothing is dropped
   // A player whose queue holds more than this many bytes skips to the next keyframe.
   uint32_t max_player_queue = 2 * 1024 * 1024;
+  // SO_SNDBUF of player sockets in bytes (0 = kernel autotuning): bounds kernel memory per player
+  // and how long a stalled player takes to be noticed.
+  uint32_t player_send_buffer = 0;
   // Bytes of recent media (since the last keyframe) kept to start joining players at once.
   uint32_t max_gop_cache = 8 * 1024 * 1024;
   // Write batching, for scale (the kernel's per-send cost dominates with many players): with at

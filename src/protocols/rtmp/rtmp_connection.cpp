@@ -92,22 +92,28 @@ void RtmpConnection::OnIo(GIOCondition cond) {
 void RtmpConnection::Read() {
   char block[kReadBlock];
   uint64_t got = 0;
+  bool eof = false;
   for (int i = 0; i < kMaxReadsPerWakeup && !closed_; ++i) {
     ssize_t n = ::recv(fd_, block, sizeof block, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) Close(std::string("recv: ") + strerror(errno), false);
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        Close(std::string("recv: ") + strerror(errno), false);
       break;
     }
     if (n == 0) {
-      Close("peer closed", false);
+      eof = true;  // still process what came with it (a publisher's last frames)
       break;
     }
     in_.append(block, size_t(n));
     got += uint64_t(n);
     if (size_t(n) < sizeof block) break;
   }
-  if (got == 0 || closed_) return;
+  if (closed_) return;
+  if (got == 0) {
+    if (eof) Close("peer closed", false);
+    return;
+  }
   if (phase_ != Phase::kChunks || ingest_ || pending_) {
     // Acknowledge at once: encoders that write each chunk separately without TCP_NODELAY
     // (ffmpeg) otherwise wait for our delayed ACK (Nagle) and add up to 40 ms per frame.
@@ -119,6 +125,7 @@ void RtmpConnection::Read() {
   server_.CountBytes(got, 0);
   Process();
   if (closed_) return;
+  if (eof) return Close("peer closed", false);
   if (phase_ == Phase::kChunks && ack_window_ && bytes_in_ - last_ack_ >= ack_window_) {
     last_ack_ = bytes_in_;
     Send(kCsidControl, kAcknowledgement, 0, msg::U32(uint32_t(bytes_in_)));
