@@ -12,6 +12,7 @@
 #include "protocols/cmaf/soup_bridge.h"
 #include "elements.h"
 #include "haze_build_config.h"
+#include "protocols/cmaf/segment_routes.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -30,6 +31,7 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();
@@ -70,6 +72,10 @@ Status Server::Start() {
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  cmaf::ServiceOptions segment_options;
+  segment_options.canonical_name = cmaf::CanonicalStreamName;
+  segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
+  cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
@@ -77,6 +83,8 @@ Status Server::Start() {
   ports_.rtmp = rtmp_port.value();
   GST_INFO("RTMP on port %u", ports_.rtmp);
 
+  control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
+  control_->Start();
   registry_->Reconcile(config_->typed());
   return OkStatus();
 }
@@ -119,6 +127,7 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/cli_options.h"
+#include "app/control_plane.h"
 #include "base/result.h"
 #include "config/config_store.h"
 #include "core/pipeline_template.h"
@@ -54,8 +55,10 @@ class Server {
   std::unique_ptr<core::StreamRegistry> registry_;
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
+  std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<cmaf::SegmentService> segments_;
+  std::unique_ptr<ControlPlane> control_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };

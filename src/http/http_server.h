@@ -81,7 +81,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Routes are tried exact first, then patterns (in order added), then the longest prefix.
+  // Routes are tried exact first, then the longest directory prefix longer than "/" (ending in
+  // '/', e.g. "/hls/"), then patterns (in order added), then the longest prefix.
   void AddRoute(Route route);
   void RemoveRoutes(const std::string& path);
 

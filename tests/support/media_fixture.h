@@ -47,8 +47,10 @@ inline void Collect(const std::string& launch, uint32_t track, EncodedMedia& med
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   while (GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) {
     GstBuffer* b = gst_sample_get_buffer(sample);
-    if (media.tracks[track].init.get() == nullptr)
+    if (media.tracks[track].init.get() == nullptr) {
       media.tracks[track].init = CodecData(gst_sample_get_caps(sample));
+      media.tracks[track].caps = MiniRef<GstCaps>::Borrow(gst_sample_get_caps(sample));
+    }
     EncodedFrame f;
     f.track = track;
     f.buffer = MiniRef<GstBuffer>::Borrow(b);

@@ -17,6 +17,10 @@
 #include "core/log_ring.h"
 #include "http/stream_backend.h"
 
+namespace haze::push {
+class PushManager;
+}  // namespace haze::push
+
 namespace haze::http {
 
 struct TriggerStat {
@@ -47,6 +51,7 @@ struct ApiContext {
   // trigger module fires its triggers from here. Unset = nothing.
   std::function<void(const char* event, const std::string& stream, const std::string& config_json)>
       stream_event;
+  push::PushManager* pushes = nullptr;  // push_* commands; null = not available
 };
 
 // Runs one command. |arg| is the request's value (borrowed). Returns the answer (transfer full)
@@ -81,6 +86,7 @@ void RegisterStatsApi(CommandTable& table);
 void RegisterLogApi(CommandTable& table);
 void RegisterVariablesApi(CommandTable& table);
 void RegisterSystemApi(CommandTable& table);
+void RegisterPushApi(CommandTable& table);
 
 // Shared answer pieces (used by non-minimal answers too).
 JsonNode* StreamsAnswer(ApiContext& ctx);

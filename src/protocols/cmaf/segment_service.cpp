@@ -39,7 +39,14 @@ SegmentService::~SegmentService() {
   g_source_unref(reaper_);
 }
 
-void SegmentService::Acquire(const std::string& stream, std::function<void(SegmentStore*)> done) {
+void SegmentService::Acquire(const std::string& requested,
+                             std::function<void(SegmentStore*)> done) {
+  const std::string stream =
+      options_.canonical_name ? options_.canonical_name(requested) : requested;
+  if (stream.empty()) {
+    done(nullptr);
+    return;
+  }
   auto it = stores_.find(stream);
   if (reuse_ && it != stores_.end() && !(it->second.store->ended() && !it->second.store->vod())) {
     it->second.store->Touch();

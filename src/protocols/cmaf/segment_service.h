@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,8 @@ struct ServiceOptions {
   // A playlist request for a stream without any segment yet waits this long for the first one
   // (on-demand start), then gets the error playlist. 0 answers at once.
   int64_t boot_wait_ms = 2500;
+  // Maps a requested stream name to the store key (e.g. CanonicalStreamName); null = as is.
+  std::function<std::string(const std::string&)> canonical_name;
 };
 
 struct OpenResult {

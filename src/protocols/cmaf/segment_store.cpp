@@ -239,11 +239,31 @@ void SegmentStore::SyncTracks() {
   }
 }
 
+// The buffer leaves the last fragment open when its writer ends; an ended stream closes it here.
+void SegmentStore::CloseLastFragment(std::vector<dtsc::Fragment>& fragments) const {
+  if (!stats_.eos || fragments.empty() || fragments.back().complete) return;
+  dtsc::Fragment& f = fragments.back();
+  int64_t end = f.start;
+  for (const auto& info : tracks_) {
+    auto frames = source_->FragmentFrames(f.number, info.id);
+    if (frames.empty()) continue;
+    const dtsc::Frame& last = frames.back();
+    int64_t delta = last.duration != dtsc::kNone && last.duration > 0
+                        ? last.duration
+                        : DefaultDeltaNs(ToMediaTrack(info));
+    end = std::max(end, last.dts + delta);
+    if (info.kind == dtsc::TrackKind::kVideo) break;  // the main track decides
+  }
+  f.complete = true;
+  f.duration = end - f.start;
+}
+
 void SegmentStore::Update() {
   auto fragments = source_->Fragments();
   stats_ = source_->Stats();
   buffer_options_ = source_->Options();
   SyncTracks();
+  CloseLastFragment(fragments);
   for (const auto& f : fragments)
     if (f.discont && f.number > 0) discontinuities_.insert(f.number);
   if (!fragments.empty()) Evict(fragments.front().number);

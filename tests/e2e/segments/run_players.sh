@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Browser + parser checks of HLS (TS), CMAF HLS, LL-HLS and DASH against segment_server.
-# Needs: chromium, node, and `npm ci`-style install of package.json in $HAZE_E2E_NODE
-# (default: this directory). Usage: run_players.sh <build dir>
+# Needs chromium, node and tests/e2e/node_modules (npm ci --prefix tests/e2e, done by .ci/setup).
+# Usage: run_players.sh [build dir]
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../../../build}"
-node_dir="${HAZE_E2E_NODE:-$here}"
+node_dir="${HAZE_E2E_NODE:-$here/..}"
+if [ ! -x /usr/bin/chromium ] || [ ! -d "$node_dir/node_modules/hls.js" ] || \
+   [ ! -d "$node_dir/node_modules/dashjs" ] || ! command -v node >/dev/null; then
+  echo "skipped: needs /usr/bin/chromium, node and tests/e2e/node_modules (.ci/setup)"
+  exit 77
+fi
 web="$(mktemp -d)"
 cp "$here/web/player.html" "$web/"
 cp "$node_dir/node_modules/hls.js/dist/hls.min.js" "$web/"

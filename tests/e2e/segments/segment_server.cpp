@@ -1,7 +1,8 @@
 // Demo/e2e server for segmented delivery: publishes a looping encoded clip in real time as
 // stream "live" (and the whole clip as "vod"), serves /hls, /cmaf, /time through the soup bridge
 // and, with --web DIR, the player page and vendored player libraries under /web/.
-// Usage: segment_server [--port N] [--seconds S] [--web DIR]; prints "port=N" once listening.
+// Usage: segment_server [--port N] [--seconds S] [--web DIR] [--part-ms N] [--hold-ms N];
+// prints "port=N" once listening.
 #include <glib/gstdio.h>
 
 #include <cstdio>
@@ -63,12 +64,15 @@ void ServeWeb(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   int port = 0, seconds = 0;
+  haze::cmaf::ServiceOptions options;
   const char* web = nullptr;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--port") port = std::atoi(argv[i + 1]);
     if (k == "--seconds") seconds = std::atoi(argv[i + 1]);
     if (k == "--web") web = argv[i + 1];
+    if (k == "--part-ms") options.store.part_target_ns = std::atoll(argv[i + 1]) * 1000000;
+    if (k == "--hold-ms") options.store.part_hold_back_ns = std::atoll(argv[i + 1]) * 1000000;
   }
   EncodedMedia media = haze::testing::EncodeTestMedia(10, 640, 360, 1000, "ball");
   auto vod = std::make_shared<FakeSource>(media.tracks);
@@ -84,7 +88,7 @@ int main(int argc, char** argv) {
     if (name == "live") return pub.source;
     if (name == "vod") return vod;
     return nullptr;
-  });
+  }, options);
   SoupServer* server = soup_server_new("server-header", "haze-segments", nullptr);
   haze::cmaf::AddSegmentRoutes(server, &service);
   if (web) soup_server_add_handler(server, "/web", ServeWeb, const_cast<char*>(web), nullptr);
