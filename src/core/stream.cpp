@@ -227,7 +227,7 @@ void Stream::Teardown() {
     command_.Reset();
   }
   if (buffer_) {
-    buffer_->WriterGone();
+    buffer_->Close();  // readers end now (no resume wait)
     dtsc::BufferRegistry::Get().Remove(name_.full);
     buffer_.reset();
   }
