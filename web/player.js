@@ -25,20 +25,29 @@
         var sources = (info.source || []).slice().sort(function (a, b) {
           return b.priority - a.priority;
         });
-        for (var i = 0; i < sources.length; i++) {
-          if (canPlay(video, sources[i])) {
-            video.src = sources[i].url;
-            video.play().catch(function () {});
-            return sources[i];
+        var playable = sources.filter(function (s) { return canPlay(video, s); });
+        if (!playable.length) throw new Error('no playable source');
+        // On a media error, fall back to the next playable source.
+        var next = 0;
+        function tryNext() {
+          if (next >= playable.length) {
+            video.removeEventListener('error', tryNext);
+            fail(new Error('every source failed'));
+            return;
           }
+          video.src = playable[next++].url;
+          video.play().catch(function () {});
         }
-        throw new Error('no playable source');
+        video.addEventListener('error', tryNext);
+        tryNext();
+        return playable[0];
       })
-      .catch(function (e) {
-        var p = document.createElement('p');
-        p.textContent = 'Cannot play ' + stream + ': ' + e.message;
-        container.appendChild(p);
-      });
+      .catch(fail);
+    function fail(e) {
+      var p = document.createElement('p');
+      p.textContent = 'Cannot play ' + stream + ': ' + e.message;
+      container.appendChild(p);
+    }
   }
   window.hazePlay = play;
   window.mistPlay = function (stream, options) {

@@ -458,11 +458,16 @@ static bool haze_dtsc_sink_start(HazeDtscSink* self) {
   if (priv->settings.max_keepaway >= 0) opts.max_keepaway_ms = priv->settings.max_keepaway;
   if (priv->settings.resume >= 0) opts.resume = priv->settings.resume == 1;
   priv->buffer->SetOptions(opts);
+  const haze::dtsc::BufferStats before = priv->buffer->Stats();
+  priv->timeline.Reset();
+  // A reconnecting publisher (resume) continues after the frames already in the buffer, even
+  // when its clock says otherwise (e.g. the previous writer ran faster than real time).
+  if (before.writers == 0 && before.last_ts != kNone)
+    priv->timeline.SetFloor(before.last_ts + GST_MSECOND);
   priv->buffer->AttachWriter();
   priv->attached = true;
   priv->ready_posted = false;
   priv->posted_state = priv->buffer->Stats().state;
-  priv->timeline.Reset();
   GST_INFO_OBJECT(self, "writing stream %s", priv->settings.stream.c_str());
   return true;
 }

@@ -41,6 +41,7 @@ struct Settings {
 struct OutPad {
   GstPad* pad = nullptr;  // owned by the element
   MiniRef<GstCaps> caps;  // last caps sent
+  bool discont = true;    // the next buffer on this pad is marked DISCONT
 };
 
 struct State {
@@ -49,9 +50,11 @@ struct State {
   std::map<uint32_t, OutPad> pads;  // by track id
   int64_t open_started = 0;         // monotonic us when we began waiting for the stream
   bool anchored = false;
+  bool live = true;  // reading from the live edge (not a VoD buffer, no start position)
   int64_t first_media = 0;  // media time of the first frame pushed
   GstSegment segment;       // sent on every pad
   bool eos_sent = false;
+  uint64_t skips_seen = 0;  // Reader::skipped() at the last pushed frame
 };
 
 }  // namespace haze::dtsc::src

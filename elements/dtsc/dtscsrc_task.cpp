@@ -2,6 +2,7 @@
 // Reader on its GstTask. Thread: the task, and state changes (which stop the task first).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "dtsc/dtscsrc_private.h"
 #include "dtsc/track_selector.h"
@@ -81,7 +82,7 @@ void AddPads(HazeDtscSrc* self, const std::vector<TrackInfo>& tracks,
       gst_event_set_stream_flags(start, GST_STREAM_FLAG_SPARSE);
     gst_pad_push_event(pad, start);
     if (info.caps) gst_pad_push_event(pad, gst_event_new_caps(info.caps.get()));
-    st.pads[id] = OutPad{pad, info.caps};
+    st.pads[id] = OutPad{pad, info.caps, true};
     gst_flow_combiner_add_pad(self->priv->combiner, pad);
     gst_element_add_pad(GST_ELEMENT(self), pad);
   }
@@ -120,6 +121,9 @@ bool TryOpen(HazeDtscSrc* self) {
   haze::dtsc::ReaderOptions ro;
   ro.tracks = ids;
   ro.start = PositionToMedia(s.start, unix_offset);
+  // A VoD buffer has no live edge: without a start position, play it from the beginning.
+  if (ro.start == kNone && st.buffer->options().vod) ro.start = 0;
+  st.live = ro.start == kNone;
   ro.stop = PositionToMedia(s.stop, unix_offset);
   auto reader = st.buffer->NewReader(ro);
   {
@@ -141,18 +145,28 @@ int64_t NowRunning(HazeDtscSrc* self) {
   return std::max<int64_t>(now, 0);
 }
 
+int64_t BaseTime(HazeDtscSrc* self) {
+  return static_cast<int64_t>(gst_element_get_base_time(GST_ELEMENT(self)));
+}
+
 // Maps the first frame: the newest frame of the buffer (live) or the first frame (positioned
 // start) lands on the running time "now"; the older backlog lands before it, clamped at 0.
 void Anchor(HazeDtscSrc* self, const Frame& frame) {
   State& st = self->priv->state;
-  bool live = false;
-  {
-    std::lock_guard lock(self->priv->mutex);
-    live = self->priv->settings.start < 0;
-  }
+  const bool live = st.live;
   st.first_media = frame.dts;
+  const int64_t now = NowRunning(self);
   const int64_t live_ref = live ? std::max(st.buffer->Stats().last_ts, frame.dts) : frame.dts;
-  const int64_t r0 = std::max<int64_t>(0, NowRunning(self) - (live_ref - frame.dts));
+  int64_t r0 = now - (live_ref - frame.dts);
+  if (live) {
+    // Live writers map media time to their clock (media = clock - epoch). With the same system
+    // clock here, media time m ran at running time epoch + m - base: use that exact mapping
+    // (no added latency) unless the clocks clearly differ.
+    const int64_t epoch = st.buffer->Epoch(kNone);
+    const int64_t exact = epoch == kNone ? kNone : epoch + frame.dts - BaseTime(self);
+    if (exact != kNone && std::llabs(exact - r0) < 2 * GST_SECOND) r0 = exact;
+  }
+  r0 = std::max<int64_t>(0, r0);
   gst_segment_init(&st.segment, GST_FORMAT_TIME);
   if (r0 <= kTsOffset) {
     st.segment.start = static_cast<guint64>(kTsOffset - r0);
@@ -229,7 +243,15 @@ void PushFrame(HazeDtscSrc* self, const Frame& frame) {
                                                      : static_cast<GstClockTime>(frame.duration);
   if (frame.keyframe) GST_BUFFER_FLAG_UNSET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
   else GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (frame.discont) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  // A publisher reconnect, or this reader jumped ahead (it lagged more than maxkeepaway).
+  const uint64_t skips = st.reader->skipped();
+  if (skips != st.skips_seen) {
+    GST_INFO_OBJECT(self, "reader skipped ahead (%" G_GUINT64_FORMAT " skips)", skips);
+    for (auto& [id, p] : st.pads) p.discont = true;
+    st.skips_seen = skips;
+  }
+  if (frame.discont || out.discont) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  out.discont = false;
   bool realtime = false;
   {
     std::lock_guard lock(priv->mutex);

@@ -14,6 +14,8 @@ bool NeedsInit(Codec codec) {
   return codec == Codec::kH264 || codec == Codec::kH265 || codec == Codec::kAAC;
 }
 
+bool IsContinuous(TrackKind kind) { return kind == TrackKind::kVideo || kind == TrackKind::kAudio; }
+
 int64_t MonotonicNs() { return g_get_monotonic_time() * 1000; }
 
 }  // namespace
@@ -323,6 +325,7 @@ std::string LiveBuffer::Impl::ComputeIssues() const {
   const int64_t stall = std::max<int64_t>(2000, 2 * options.segment_ms) * kMs;
   for (const auto& t : tracks) {
     if (t.released || t.info.last_ts == kNone) continue;
+    if (!IsContinuous(t.info.kind)) continue;  // subtitles and metadata are sparse
     if (last_ts - t.info.last_ts > stall)
       add("track " + std::to_string(t.info.id) + " (" + CodecName(t.info.codec) + ") stalled");
     if (t.jitter > kJitterLimitMs * kMs) add("High jitter (>500ms)");
@@ -338,7 +341,7 @@ bool LiveBuffer::Impl::UpdateState() {
   } else if (!full_once) {
     bool all = !tracks.empty() && !fragments.empty();
     for (const auto& t : tracks) {
-      if (t.released) continue;
+      if (t.released || !IsContinuous(t.info.kind)) continue;
       if (t.first_frag < 0 ||
           static_cast<int64_t>(fragments.back().number) - t.first_frag + 1 < 3)
         all = false;

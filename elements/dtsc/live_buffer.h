@@ -108,11 +108,12 @@ struct BufferStats {
   uint64_t fragments = 0;      // fragments in the window
   uint64_t dropped = 0;        // out-of-order frames refused (all tracks)
   int64_t last_ts = kNone;     // newest media time (ns)
+  int writers = 0;             // attached writers
 };
 
 // Where a new reader starts.
 struct ReaderOptions {
-  std::vector<uint32_t> tracks;  // empty = all tracks
+  std::vector<uint32_t> tracks;  // empty = all tracks, including tracks added later
   // kNone = live edge (newest usable keyframe); otherwise a media time (ns) inside the window,
   // rounded down to a keyframe of the main selected track.
   int64_t start = kNone;
@@ -152,6 +153,7 @@ class Reader {
     return track < selected_.size() && selected_[track];
   }
   std::optional<Frame> NextLocked();  // buffer mutex held
+  void AdoptNewTracksLocked();        // all-tracks readers: select tracks added since
   void CatchUpLocked();
   std::shared_ptr<LiveBuffer> buffer_;
   std::vector<uint32_t> tracks_;
@@ -161,6 +163,7 @@ class Reader {
   bool at_end_ = false;
   uint32_t main_track_ = 0;
   bool live_ = true;              // started at the live edge: maxkeepaway applies
+  bool all_tracks_ = false;       // no explicit selection: new tracks are read too
   std::vector<bool> selected_;    // by track id
   std::vector<bool> need_key_;    // by track id: skip until this track's next keyframe
   std::atomic<bool> interrupted_{false};

@@ -56,6 +56,7 @@ std::unique_ptr<Reader> LiveBuffer::NewReader(const ReaderOptions& options) {
   r->main_track_ = pick(TrackKind::kVideo).value_or(
       pick(TrackKind::kAudio).value_or(ids.empty() ? 0 : ids.front()));
   r->live_ = options.start == kNone;
+  r->all_tracks_ = options.tracks.empty();
   std::optional<uint64_t> key = r->live_ ? d.NewestKey(r->main_track_)
                                          : d.KeyAtOrBefore(r->main_track_, options.start);
   r->cursor_ = key.value_or(d.base_seq);
@@ -70,6 +71,7 @@ std::optional<Frame> Reader::NextLocked() {
   CatchUpLocked();
   while (cursor_ < d.EndSeq()) {
     const Frame& f = *d.At(cursor_++);
+    if (all_tracks_ && f.track >= selected_.size()) AdoptNewTracksLocked();
     if (!Selected(f.track)) continue;
     if (need_key_[f.track]) {
       if (!f.keyframe) continue;
@@ -83,6 +85,15 @@ std::optional<Frame> Reader::NextLocked() {
   }
   if (d.Finished()) at_end_ = true;
   return std::nullopt;
+}
+
+void Reader::AdoptNewTracksLocked() {
+  const LiveBuffer::Impl& d = *buffer_->impl_;
+  for (uint32_t id = static_cast<uint32_t>(selected_.size()); id < d.tracks.size(); ++id) {
+    selected_.push_back(true);
+    need_key_.push_back(d.tracks[id].info.kind == TrackKind::kVideo);
+    tracks_.push_back(id);
+  }
 }
 
 void Reader::CatchUpLocked() {
@@ -212,6 +223,7 @@ BufferStats LiveBuffer::Stats() const {
   s.fragments = d.fragments.size();
   s.dropped = d.dropped;
   s.last_ts = d.last_ts;
+  s.writers = d.writers;
   return s;
 }
 

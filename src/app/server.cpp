@@ -31,6 +31,7 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();
@@ -78,6 +79,8 @@ Status Server::Start() {
   ports_.rtmp = rtmp_port.value();
   GST_INFO("RTMP on port %u", ports_.rtmp);
 
+  control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
+  control_->Start();
   registry_->Reconcile(config_->typed());
   return OkStatus();
 }
@@ -104,6 +107,7 @@ void Server::Run() {
   g_source_remove(sigint);
   g_source_remove(sigterm);
   GST_INFO("shutting down");
+  control_.reset();
   rtmp_.reset();
   http_.reset();
   segments_.reset();

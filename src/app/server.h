@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/cli_options.h"
+#include "app/control_plane.h"
 #include "base/result.h"
 #include "config/config_store.h"
 #include "core/pipeline_template.h"
@@ -56,6 +57,7 @@ class Server {
   std::unique_ptr<http::HttpLayer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<cmaf::SegmentService> segments_;
+  std::unique_ptr<ControlPlane> control_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
 };

@@ -80,6 +80,12 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
   std::map<uint64_t, ClientSnapshot> clients;
   uint64_t next_client = 1;
   guint tick = 0;
+  PublishRewrite publish_rewrite;
+  PublishAccept publish_accept;
+  PlayRewrite play_rewrite;
+
+  void Publish(const PublishRequest& request, const std::string& requested, PublishDone done);
+  void Play(const PlayRequest& request, const std::string& requested, PlayDone done);
 
   const config::StreamConfig* ConfigFor(const std::string& name) const {
     return config.FindStream(ParseStreamName(name).base);
@@ -315,44 +321,96 @@ void StreamRegistry::AddStatusObserver(StatusObserver observer) {
   impl_->observers.push_back(std::move(observer));
 }
 
+void StreamRegistry::SetPublishHooks(PublishRewrite rewrite, PublishAccept accept) {
+  impl_->publish_rewrite = std::move(rewrite);
+  impl_->publish_accept = std::move(accept);
+}
+
+void StreamRegistry::SetPlayRewrite(PlayRewrite rewrite) { impl_->play_rewrite = std::move(rewrite); }
+
 void StreamRegistry::AuthorizePublish(const PublishRequest& request, PublishDone done) {
-  std::string requested = request.stream_key;
-  if (auto it = impl_->config.stream_keys.find(requested); it != impl_->config.stream_keys.end())
+  if (!impl_->publish_rewrite) return impl_->Publish(request, request.stream_key, std::move(done));
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->publish_rewrite(request, [weak, request, done](Result<std::string> name) {
+    auto self = weak.lock();
+    if (!self) return done(Error{ErrorCode::kUnavailable, "server shutting down"});
+    if (!name) {
+      GST_WARNING("refused %s publish from %s: %s", request.connector.c_str(),
+                  request.client_ip.c_str(), name.error().message.c_str());
+      return done(name.error());
+    }
+    self->Publish(request, name.value(), done);
+  });
+}
+
+void StreamRegistry::Impl::Publish(const PublishRequest& request, const std::string& requested_in,
+                                   PublishDone done) {
+  std::string requested = requested_in;
+  if (auto it = config.stream_keys.find(requested); it != config.stream_keys.end())
     requested = it->second;
   std::string name = SanitizeStreamName(requested);
+  const config::StreamConfig* cfg = ConfigFor(name);
+  // A refused name may be a mistyped stream key: only configured names reach the log.
+  std::string shown = cfg ? name : "(not configured)";
   auto deny = [&](std::string why) {
     GST_WARNING("refused %s publish from %s to stream %s: %s", request.connector.c_str(),
-                request.client_ip.c_str(), name.c_str(), why.c_str());
-    done(Error{ErrorCode::kInvalidArgument, std::move(why), name});
+                request.client_ip.c_str(), shown.c_str(), why.c_str());
+    done(Error{ErrorCode::kInvalidArgument, std::move(why), shown});
   };
-  const config::StreamConfig* cfg = impl_->ConfigFor(name);
   if (name.empty() || !cfg) return deny("stream is not configured");
   if (cfg->source.rfind("push://", 0) != 0) return deny("stream does not accept pushes");
   auto [allowed_host, password] = ParsePushSource(cfg->source);
   if (!password.empty() && request.app != password) return deny("wrong push password");
   if (!HostAllowed(allowed_host, request.client_ip)) return deny("host not allowed to push");
-  if (Stream* s = impl_->Find(name); s && s->publishing()) return deny("stream is already being published");
-  auto stream = impl_->Ensure(name);
-  if (!stream) return deny(stream.error().message);
-  stream.value()->SetPublishing(true);
-  ClientSnapshot info;
-  info.host = request.client_ip;
-  info.stream = name;
-  info.protocol = "INPUT:" + request.connector;
-  GST_INFO("accepted %s publish from %s to stream %s", request.connector.c_str(),
-           request.client_ip.c_str(), name.c_str());
-  done(std::unique_ptr<PublishSession>(
-      new PublishSessionImpl(impl_, name, stream.value()->buffer(), std::move(info))));
+  if (Stream* s = Find(name); s && s->publishing()) return deny("stream is already being published");
+  auto grant = [self = shared_from_this(), request, name, done]() {
+    if (Stream* s = self->Find(name); s && s->publishing()) {
+      return done(Error{ErrorCode::kAlreadyExists, "stream is already being published", name});
+    }
+    auto stream = self->Ensure(name);
+    if (!stream) return done(stream.error());
+    stream.value()->SetPublishing(true);
+    ClientSnapshot info;
+    info.host = request.client_ip;
+    info.stream = name;
+    info.protocol = "INPUT:" + request.connector;
+    GST_INFO("accepted %s publish from %s to stream %s", request.connector.c_str(),
+             request.client_ip.c_str(), name.c_str());
+    done(std::unique_ptr<PublishSession>(
+        new PublishSessionImpl(self, name, stream.value()->buffer(), std::move(info))));
+  };
+  if (!publish_accept) return grant();
+  std::weak_ptr<Impl> weak = shared_from_this();
+  publish_accept(name, request, [weak, grant, done, name](bool ok) {
+    if (!weak.lock()) return done(Error{ErrorCode::kUnavailable, "server shutting down"});
+    if (!ok) {
+      GST_WARNING("publish to %s refused by STREAM_PUSH", name.c_str());
+      return done(Error{ErrorCode::kInvalidArgument, "refused by STREAM_PUSH", name});
+    }
+    grant();
+  });
 }
 
 void StreamRegistry::OpenForPlay(const PlayRequest& request, PlayDone done) {
-  std::string name = SanitizeStreamName(request.stream);
-  if (name.empty() || !impl_->ConfigFor(name))
+  if (!impl_->play_rewrite) return impl_->Play(request, request.stream, std::move(done));
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->play_rewrite(request, [weak, request, done](Result<std::string> name) {
+    auto self = weak.lock();
+    if (!self) return done(Error{ErrorCode::kUnavailable, "server shutting down"});
+    if (!name) return done(name.error());
+    self->Play(request, name.value(), done);
+  });
+}
+
+void StreamRegistry::Impl::Play(const PlayRequest& request, const std::string& requested,
+                                PlayDone done) {
+  std::string name = SanitizeStreamName(requested);
+  if (name.empty() || !ConfigFor(name))
     return done(Error{ErrorCode::kNotFound, "no such stream", name});
-  Stream* existing = impl_->Find(name);
+  Stream* existing = Find(name);
   if (existing && existing->status() == StreamStatus::kFailed)
     return done(Error{ErrorCode::kUnavailable, existing->error(), name});
-  auto stream = impl_->Ensure(name);
+  auto stream = Ensure(name);
   if (!stream) return done(stream.error());
   stream.value()->AddViewer();
   ClientSnapshot info;
@@ -360,7 +418,7 @@ void StreamRegistry::OpenForPlay(const PlayRequest& request, PlayDone done) {
   info.stream = name;
   info.protocol = request.connector;
   done(std::unique_ptr<PlaySession>(
-      new PlaySessionImpl(impl_, name, stream.value()->buffer(), std::move(info))));
+      new PlaySessionImpl(shared_from_this(), name, stream.value()->buffer(), std::move(info))));
 }
 
 }  // namespace haze::core

@@ -78,6 +78,19 @@ class StreamRegistry : public StreamHost {
 
   void AddStatusObserver(StatusObserver observer);
 
+  // Decision hooks for the trigger system. Each answers later on the main context.
+  // Rewrite: the stream name or key to use instead of the requested one, or an error to refuse
+  // (RTMP_PUSH_REWRITE + PUSH_REWRITE for publishers, PLAY_REWRITE for viewers).
+  using RewriteDone = std::function<void(Result<std::string>)>;
+  using PublishRewrite = std::function<void(const PublishRequest&, RewriteDone)>;
+  using PlayRewrite = std::function<void(const PlayRequest&, RewriteDone)>;
+  // Accept: the last word on a resolved publish (STREAM_PUSH).
+  using AcceptDone = std::function<void(bool)>;
+  using PublishAccept =
+      std::function<void(const std::string& stream, const PublishRequest&, AcceptDone)>;
+  void SetPublishHooks(PublishRewrite rewrite, PublishAccept accept);
+  void SetPlayRewrite(PlayRewrite rewrite);
+
   // StreamHost
   void AuthorizePublish(const PublishRequest& request, PublishDone done) override;
   void OpenForPlay(const PlayRequest& request, PlayDone done) override;

@@ -134,18 +134,19 @@ void HttpServer::RemoveRoutes(const std::string& path) {
 const Route* HttpServer::Find(const std::string& path) const {
   for (const auto& r : routes_)
     if (r.match == RouteMatch::kExact && r.path == path) return &r;
-  // A pattern matches paths with as many segments as it has: "/*.ts" is "/STREAM.ts", never
-  // "/hls/STREAM/1_0/0_2000.ts" (which belongs to the "/hls/" prefix).
-  auto segments = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
-  for (const auto& r : routes_)
-    if (r.match == RouteMatch::kPattern && segments(r.path) == segments(path) &&
-        g_pattern_match_simple(r.path.c_str(), path.c_str()))
-      return &r;
   const Route* best = nullptr;
   for (const auto& r : routes_) {
     if (r.match != RouteMatch::kPrefix || path.compare(0, r.path.size(), r.path) != 0) continue;
     if (!best || r.path.size() > best->path.size()) best = &r;
   }
+  // A directory prefix ("/hls/") owns its subtree, even against patterns such as "/*.ts".
+  if (best && best->path.size() > 1 && best->path.back() == '/') return best;
+  // A pattern matches paths with as many segments as it has: "/*.ts" is "/STREAM.ts" only.
+  auto segments = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+  for (const auto& r : routes_)
+    if (r.match == RouteMatch::kPattern && segments(r.path) == segments(path) &&
+        g_pattern_match_simple(r.path.c_str(), path.c_str()))
+      return &r;
   return best;
 }
 

@@ -5,6 +5,7 @@ namespace haze::http {
 namespace {
 
 struct PlayableWait {
+  std::weak_ptr<void> alive;  // the caller's lifetime token
   StreamBackend* backend;
   std::string name;
   int64_t deadline_us;
@@ -13,6 +14,7 @@ struct PlayableWait {
 
 gboolean PollPlayable(gpointer data) {
   auto* w = static_cast<PlayableWait*>(data);
+  if (w->alive.expired()) return G_SOURCE_REMOVE;  // the caller (and maybe the backend) is gone
   auto media = w->backend->Media(w->name);
   bool ready = media && media->playable;
   if (!ready && g_get_monotonic_time() < w->deadline_us) return G_SOURCE_CONTINUE;
@@ -23,7 +25,8 @@ gboolean PollPlayable(gpointer data) {
 
 }  // namespace
 
-void WhenPlayable(StreamBackend& backend, const std::string& name, unsigned timeout_ms,
+void WhenPlayable(const std::shared_ptr<void>& alive, StreamBackend& backend,
+                  const std::string& name, unsigned timeout_ms,
                   std::function<void(bool ready)> done) {
   auto media = backend.Media(name);
   if (media && media->playable) {
@@ -31,7 +34,7 @@ void WhenPlayable(StreamBackend& backend, const std::string& name, unsigned time
     return;
   }
   if (!media) (void)backend.Start(name);
-  auto* w = new PlayableWait{&backend, name, g_get_monotonic_time() + timeout_ms * 1000LL,
+  auto* w = new PlayableWait{alive, &backend, name, g_get_monotonic_time() + timeout_ms * 1000LL,
                              std::move(done)};
   GSource* src = g_timeout_source_new(100);
   g_source_set_callback(src, &PollPlayable, w,

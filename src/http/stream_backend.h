@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +41,9 @@ class StreamBackend {
 
 // Starts |name| on demand and polls (on the thread-default context) until its buffer is
 // playable or |timeout_ms| passed, then calls |done(ready)|. Calls |done| at once when ready.
-void WhenPlayable(StreamBackend& backend, const std::string& name, unsigned timeout_ms,
+// Nothing is called once |alive| (the caller's lifetime token) is gone.
+void WhenPlayable(const std::shared_ptr<void>& alive, StreamBackend& backend,
+                  const std::string& name, unsigned timeout_ms,
                   std::function<void(bool ready)> done);
 
 // "Offline", "Booting", "Waiting for data", "Online", "Shutting down", "Failed".

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,7 @@ class StreamInfoEndpoint {
   StreamBackend& streams_;
   int http_port_;
   std::vector<Watcher*> watchers_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for pending waits
 };
 
 }  // namespace haze::http

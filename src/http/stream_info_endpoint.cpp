@@ -97,7 +97,7 @@ void StreamInfoEndpoint::ServeInfo(const Request& request, bool js_assignment) {
   }
   // Configured but not ready: start it and wait briefly, then answer or 503 + Retry-After.
   auto deferred = std::make_shared<DeferredResponse>(request.msg);
-  WhenPlayable(streams_, stream, kStartWaitMs, [this, deferred, stream, wrap, ctype](bool) {
+  WhenPlayable(alive_, streams_, stream, kStartWaitMs, [this, deferred, stream, wrap, ctype](bool) {
     if (deferred->gone()) return;
     Request r{deferred->msg(), "", nullptr};
     auto [st, body] = InfoText(stream, r);

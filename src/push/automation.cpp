@@ -46,7 +46,10 @@ Automation::~Automation() {
 void Automation::SetConfigChangedCallback(std::function<void()> cb) { changed_ = std::move(cb); }
 
 Status Automation::ApplyConfig(JsonObject* root) {
-  JsonObject* trig = MemberObject(root, "triggers");
+  // MistServer keeps triggers under config.triggers; a top-level "triggers" is accepted too.
+  JsonObject* cfg = MemberObject(root, "config");
+  JsonObject* trig = cfg ? MemberObject(cfg, "triggers") : nullptr;
+  if (!trig) trig = MemberObject(root, "triggers");
   std::string t = Text(trig);
   if (t != last_triggers_) {
     auto config = triggers::ParseTriggerConfig(trig);

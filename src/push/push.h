@@ -1,6 +1,7 @@
 // Push: one running push or recording. A GStreamer pipeline: the stream's source element
 // (dtscsrc) -> per track parser -> queue -> muxer -> sink, as planned by PlanSink. Starts on a
-// keyframe, honours duration/recstart/recstop, and reports its end with MistServer's payloads.
+// keyframe, honours duration (recstart/recstop/realtime go to the source), and reports its end
+// with MistServer's payloads.
 // Thread: construct, Start, Stop and destroy on the main GMainContext; the end callback runs
 // there. Pad-added and probes run on streaming threads and only touch the locked Stats.
 #pragma once

@@ -1,6 +1,7 @@
-// node play_progressive.mjs <media-url> [seconds]
-// Plays a progressive URL (fragmented MP4, WebM) in a <video> element of headless Chromium and
-// prints a JSON verdict; exit 0 when frames were decoded and currentTime advanced by > 2 s.
+// node play_progressive.mjs <media-url|embed-page.html> [seconds]
+// Plays a progressive URL (fragmented MP4, WebM) in a <video> element of headless Chromium, or
+// opens an embed page (/STREAM.html, whose player.js makes the <video>), and prints a JSON
+// verdict; exit 0 when frames were decoded and currentTime advanced by > 2 s.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,15 +21,18 @@ try {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.setContent(`<video id="v" muted autoplay playsinline src="${url}"></video>`);
+  if (url.endsWith('.html')) await page.goto(url);
+  else await page.setContent(`<video muted autoplay playsinline src="${url}"></video>`);
   const samples = [];
   for (let i = 0; i < Number(secs); i++) {
     await page.waitForTimeout(1000);
     samples.push(await page.evaluate(() => {
-      const v = document.getElementById('v');
+      const v = document.querySelector('video');
+      if (!v) return { t: 0, w: 0, h: 0, frames: 0, readyState: 0, error: 'no video element' };
       const q = v.getVideoPlaybackQuality();
       return { t: v.currentTime, w: v.videoWidth, h: v.videoHeight, frames: q.totalVideoFrames,
-               readyState: v.readyState, error: v.error ? v.error.code + ' ' + v.error.message : null };
+               readyState: v.readyState, src: v.currentSrc,
+               error: v.error ? v.error.code + ' ' + v.error.message : null };
     }));
   }
   const first = samples.find((s) => s.frames > 0) || samples[0];

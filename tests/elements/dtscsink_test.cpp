@@ -234,3 +234,39 @@ TEST(DtscSink, FileSourceReachesEos) {
 
 }  // namespace
 }  // namespace haze::dtsc
+
+namespace haze::dtsc {
+namespace {
+
+TEST(DtscSink, ResumeKeepsTheBufferAcrossAReconnect) {
+  const std::string name = testing::UniqueName("sink_resume");
+  GstHarness* h1 = SinkHarness(name, testing::H264Caps().get(), "resume=1");
+  for (int i = 0; i < 50; ++i) gst_harness_push(h1, Frame(i * 40, i % 25 == 0));
+  auto buf = BufferRegistry::Get().Find(name);
+  ASSERT_TRUE(buf);
+  auto reader = buf->NewReader({.start = 0});
+  int64_t last = 0;
+  while (auto f = reader->Next()) last = f->dts;
+  gst_harness_teardown(h1);  // the publisher disconnects
+  EXPECT_FALSE(reader->AtEnd());
+  EXPECT_FALSE(buf->Stats().eos);
+  // It comes back with a fresh timeline: frames continue after the old ones, marked discont.
+  GstHarness* h2 = SinkHarness(name, testing::H264Caps().get(), "resume=1");
+  for (int i = 0; i < 25; ++i) gst_harness_push(h2, Frame(i * 40, i == 0));
+  EXPECT_EQ(buf->Tracks().size(), 1u);  // the track was reused
+  auto f = reader->Next();
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->discont);
+  EXPECT_GT(f->dts, last);
+  int more = 1;
+  while (reader->Next()) more++;
+  EXPECT_EQ(more, 25);
+  EXPECT_EQ(buf->Track(0)->dropped, 0u);
+  gst_harness_teardown(h2);
+  buf->Close();
+  EXPECT_TRUE(reader->AtEnd());
+  BufferRegistry::Get().Remove(name);
+}
+
+}  // namespace
+}  // namespace haze::dtsc

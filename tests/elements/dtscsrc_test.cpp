@@ -28,7 +28,10 @@ struct SrcPipeline {
   std::mutex mutex;
   std::map<std::string, GstElement*> sinks;  // pad name -> appsink
 
-  explicit SrcPipeline(const std::string& props) {
+  int max_buffers = 1000;
+
+  explicit SrcPipeline(const std::string& props, int max_buffers_per_sink = 1000)
+      : max_buffers(max_buffers_per_sink) {
     pipeline = gst_pipeline_new(nullptr);
     src = gst_element_factory_make("dtscsrc", "src");
     testing::SetProps(G_OBJECT(src), props);
@@ -42,7 +45,8 @@ struct SrcPipeline {
   }
   static void OnPad(GstElement*, GstPad* pad, SrcPipeline* self) {
     GstElement* sink = gst_element_factory_make("appsink", nullptr);
-    g_object_set(sink, "sync", FALSE, "max-buffers", 1000, "wait-on-eos", FALSE, nullptr);
+    g_object_set(sink, "sync", FALSE, "max-buffers", self->max_buffers, "wait-on-eos", FALSE,
+                 nullptr);
     gst_bin_add(GST_BIN(self->pipeline), sink);
     GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
     gst_pad_link(pad, sinkpad);
@@ -184,6 +188,71 @@ TEST(DtscSrc, ClipWithStartAndStop) {
     gst_sample_unref(v);
   }
   EXPECT_EQ(frames, 51);  // 2000 .. 4000 ms
+}
+
+TEST(DtscSrc, SlowDownstreamSkipsAheadWithDiscont) {
+  BufferOptions o;
+  o.max_keepaway_ms = 2000;
+  Stream s("src_slow", o);
+  s.Run(1000);
+  SrcPipeline p("stream=" + s.name + " audio=none realtime=false", 1);
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  GstSample* first = p.Pull("src_0");
+  ASSERT_TRUE(first);
+  gst_sample_unref(first);
+  s.Run(6000);  // the appsink holds one buffer and blocks the source meanwhile
+  bool discont = false;
+  GstClockTime prev = 0, jump = 0;
+  for (int i = 0; i < 200 && !discont; ++i) {
+    GstSample* n = p.Pull("src_0", 1000);
+    if (!n) break;
+    GstBuffer* b = gst_sample_get_buffer(n);
+    discont = GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT);
+    if (discont) jump = GST_BUFFER_DTS(b) - prev;
+    prev = GST_BUFFER_DTS(b);
+    gst_sample_unref(n);
+  }
+  EXPECT_TRUE(discont);
+  EXPECT_GT(jump, 2 * GST_SECOND);
+  EXPECT_GE(s.buffer->Stats().reader_skips, 1u);
+}
+
+TEST(DtscSrc, VodPlaysFromTheBeginning) {
+  BufferOptions o;
+  o.vod = true;
+  Stream s("src_vod", o);
+  s.Run(3000);
+  s.buffer->WriterGone();
+  SrcPipeline p("stream=" + s.name + " realtime=false audio=none");
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  int frames = 0;
+  while (GstSample* v = p.Pull("src_0", 2000)) {
+    frames++;
+    gst_sample_unref(v);
+  }
+  EXPECT_EQ(frames, 75);
+  EXPECT_TRUE(RunUntilEos(p.pipeline).eos);
+}
+
+TEST(DtscSrc, StartAtAUnixTimeInsideTheWindow) {
+  Stream s("src_unix");
+  s.Run(6000);
+  const int64_t unix_start = s.buffer->Stats().unix_offset_ms + 3200;
+  SrcPipeline p("stream=" + s.name + " audio=none realtime=false start=" +
+                std::to_string(unix_start));
+  gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
+  GstSample* v = p.Pull("src_0");
+  ASSERT_TRUE(v);
+  // The keyframe at 3000 ms comes first: 3 keyframes (0, 1000, 2000) were skipped.
+  GstBuffer* b = gst_sample_get_buffer(v);
+  EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
+  int frames = 1;
+  gst_sample_unref(v);
+  while (GstSample* n = p.Pull("src_0", 300)) {
+    frames++;
+    gst_sample_unref(n);
+  }
+  EXPECT_EQ(frames, 75);  // 3000 .. 5960 ms
 }
 
 TEST(DtscSrc, OneProcessDemoPipeline) {

@@ -1,5 +1,6 @@
 // Headless Chromium (playwright-core, tests/e2e/play_progressive.mjs) plays /STREAM.mp4 in a
-// <video> element and currentTime advances. Skipped when node, chromium or
+// <video> element, and the embed page /STREAM.html (player.js picks a source the browser plays,
+// falling back past sources this test server does not serve, such as HLS); currentTime advances. Skipped when node, chromium or
 // playwright-core (npm ci in tests/e2e) are missing.
 #include "http/progressive/progressive_endpoint.h"
 #include "support/http_fixture.h"
@@ -33,10 +34,10 @@ class BrowserTest : public HttpLayerFixture {
   }
 };
 
-TEST_F(BrowserTest, ChromiumPlaysFragmentedMp4) {
+TEST_F(BrowserTest, ChromiumPlaysFragmentedMp4AndTheEmbedPage) {
   std::string why;
   if (!Ready(&why)) GTEST_SKIP() << why;
-  for (const char* path : {"/videogen.mp4"}) {
+  for (const char* path : {"/videogen.mp4", "/videogen.html"}) {
     ProgramResult r = RunProgram({"node", Script(), MediaUrl(path), "7"});
     EXPECT_EQ(r.exit_code, 0) << path << ": " << r.out << r.err;
     EXPECT_NE(r.out.find("\"ok\":true"), std::string::npos) << path << ": " << r.out;

@@ -153,6 +153,23 @@ TEST_F(ProgressiveTest, StalledViewerNeverHoldsBackOthers) {
   EXPECT_EQ(Stats().sessions, 1u);
 }
 
+TEST_F(ProgressiveTest, MuxerWithoutMediaGets503InsteadOfHanging) {
+  server_.Run([this] {
+    backend_->AddLive("silent");
+    layer_->progressive().set_start_wait_ms(200);
+    layer_->progressive().set_start_margin_ms(800);
+    layer_->progressive().set_source_factory([](const http::MuxOptions& o) -> GstElement* {
+      if (o.stream != "silent") return MakeTestSource(o, false);
+      GstElement* bin = gst_bin_new(nullptr);
+      TrackBin("videotestsrc is-live=true ! x264enc ! h264parse ! valve drop=true", "src_0", bin);
+      return bin;
+    });
+  });
+  HttpResult r = HttpRequest("GET", MediaUrl("/silent.flv"));
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.Header("Retry-After"), "3");
+}
+
 TEST_F(ProgressiveTest, WebmRefusesH264Streams) {
   HttpResult r = HttpRequest("GET", MediaUrl("/videogen.webm"));
   EXPECT_EQ(r.status, 415u);
@@ -231,6 +248,11 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
   // Stream info reflects the real buffer once it is playable (the request waits for it).
   HttpResult info = HttpRequest("GET", Url("/json_realbuf.js"));
   ASSERT_EQ(info.status, 200u) << info.body;
+  // The buffer may turn playable with its first track; give the second one a moment.
+  for (int i = 0; i < 50 && info.body.find("\"codec\":\"H264\"") == std::string::npos; ++i) {
+    g_usleep(100000);
+    info = HttpRequest("GET", Url("/json_realbuf.js"));
+  }
   EXPECT_NE(info.body.find("\"codec\":\"H264\""), std::string::npos) << info.body;
   EXPECT_NE(info.body.find("\"codec\":\"AAC\""), std::string::npos) << info.body;
   for (const char* path : {"/realbuf.flv", "/realbuf.ts", "/realbuf.mp4", "/realbuf.mkv"}) {
@@ -239,6 +261,9 @@ TEST_F(RealBufferTest, FfprobeReadsEveryFormatFromTheDtscBuffer) {
     EXPECT_EQ(probe.exit_code, 0) << path << ": " << probe.err;
     EXPECT_NE(probe.out.find("h264"), std::string::npos) << path << ": " << probe.out << probe.err;
     EXPECT_NE(probe.out.find("aac"), std::string::npos) << path << ": " << probe.out;
+    // No data stream (FLV once got an onMetaData tag per parser bitrate update).
+    EXPECT_EQ(probe.out.find("text"), std::string::npos) << path << ": " << probe.out;
+    EXPECT_EQ(probe.out.find("data"), std::string::npos) << path << ": " << probe.out;
   }
   // Track selection is handed to dtscsrc: audio=none gives a video-only FLV.
   ProgramResult video_only = RunProgram({"ffprobe", "-v", "error", "-rw_timeout", "15000000", "-analyzeduration", "1500000",

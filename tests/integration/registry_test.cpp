@@ -41,7 +41,8 @@ TEST_F(RegistryTest, AlwaysOnVideogenComesOnline) {
   EXPECT_EQ(seen.front(), StreamStatus::kBooting);
   auto snap = registry.Snapshot("vg");
   ASSERT_TRUE(snap && snap->buffer);
-  EXPECT_GE(snap->buffer->Tracks().size(), 2u);  // H.264 + AAC
+  // H.264 + AAC (the audio track may be added just after the stream became playable).
+  EXPECT_TRUE(test::RunUntil([&] { return snap->buffer->Tracks().size() == 2u; }, 10));
 }
 
 TEST_F(RegistryTest, TemplateErrorNamesElementAndTemplate) {

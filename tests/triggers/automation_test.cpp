@@ -4,6 +4,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include "push/push_api.h"
+
 namespace haze::push {
 namespace {
 
@@ -49,6 +51,33 @@ TEST(Automation, AppliesSectionsAndWritesEditsBack) {
   EXPECT_TRUE(a.triggers().HasHandlers("CONN_OPEN", "s", {}, true));  // old config kept
   json_object_unref(bad);
   json_object_unref(root);
+}
+
+TEST(PushApi, CommandsAnswerInMistServerShapes) {
+  gst_init(nullptr, nullptr);
+  Automation a;
+  EXPECT_EQ(PushCommands().size(), 8u);
+  JsonNode* add = json_from_string(R"(["cam", "/tmp/haze-never/x.ts"])", nullptr);
+  auto r = RunPushCommand(a.pushes(), "push_auto_add", add);
+  json_node_unref(add);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(json_object_get_size(json_object_get_object_member(r.value(), "auto_push")), 1u);
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(r.value(), "push_auto_list")), 1u);
+  json_object_unref(r.value());
+  r = RunPushCommand(a.pushes(), "push_list", nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(json_array_get_length(json_object_get_array_member(r.value(), "push_list")), 0u);
+  json_object_unref(r.value());
+  JsonNode* bad = json_from_string(R"({"stream": "cam", "target": "/x/y.avi"})", nullptr);
+  EXPECT_FALSE(RunPushCommand(a.pushes(), "push_start", bad).ok());
+  json_node_unref(bad);
+  r = RunPushCommand(a.pushes(), "push_settings", nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(
+      json_object_get_int_member(json_object_get_object_member(r.value(), "push_settings"), "wait"),
+      3);
+  json_object_unref(r.value());
+  EXPECT_FALSE(RunPushCommand(a.pushes(), "push_nope", nullptr).ok());
 }
 
 }  // namespace

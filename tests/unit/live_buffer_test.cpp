@@ -397,3 +397,68 @@ TEST(BufferRegistry, AcquireFindRemove) {
 
 }  // namespace
 }  // namespace haze::dtsc
+
+namespace haze::dtsc {
+namespace {
+
+TEST(LiveBuffer, SparseSubtitlesNeitherStallNorBlockFull) {
+  auto b = std::make_shared<LiveBuffer>("subs");
+  Writer w(b);
+  GstCaps* text = gst_caps_from_string("text/x-raw,format=utf8");
+  const uint32_t sub = *b->AddTrack(text);
+  gst_caps_unref(text);
+  EXPECT_EQ(b->Track(sub)->kind, TrackKind::kSubtitle);
+  b->Push(sub, testing::MakeBuffer(20), 0, 0, false);
+  w.Run(12000);
+  EXPECT_EQ(b->Stats().state, BufferState::kFull);
+  EXPECT_EQ(b->Stats().issues, "");
+}
+
+TEST(LiveBuffer, HundredThreadedReadersGetEveryFrame) {
+  auto b = std::make_shared<LiveBuffer>("threads");
+  b->AttachWriter();
+  Writer w(b, false, 1000);  // one keyframe at 0, so every reader starts there
+  w.Step();
+  std::vector<std::thread> threads;
+  std::vector<int> counts(100, 0);
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = b->NewReader({.start = 0});
+      while (!r->AtEnd())
+        if (r->WaitNext(std::chrono::milliseconds(50))) counts[i]++;
+    });
+  }
+  for (int i = 0; i < 200; ++i) w.Step();
+  b->WriterGone();
+  for (auto& t : threads) t.join();
+  for (int c : counts) EXPECT_EQ(c, 201);
+  EXPECT_EQ(b->Stats().readers, 0u);
+}
+
+}  // namespace
+}  // namespace haze::dtsc
+
+namespace haze::dtsc {
+namespace {
+
+TEST(LiveBuffer, AllTracksReaderPicksUpLaterTracks) {
+  auto b = std::make_shared<LiveBuffer>("later");
+  auto r = b->NewReader();  // before any writer
+  EXPECT_TRUE(r->tracks().empty());
+  Writer w(b);
+  w.Run(200);
+  int video = 0, audio = 0;
+  while (auto f = r->Next()) (f->track == w.video ? video : audio)++;
+  EXPECT_EQ(video, 5);
+  EXPECT_EQ(audio, 10);
+  EXPECT_EQ(r->tracks().size(), 2u);
+  auto only = b->NewReader({.tracks = {w.audio}});
+  GstCaps* text = gst_caps_from_string("text/x-raw,format=utf8");
+  const uint32_t sub = *b->AddTrack(text);
+  gst_caps_unref(text);
+  b->Push(sub, testing::MakeBuffer(10), 200 * kMsNs, 200 * kMsNs, true);
+  while (auto f = only->Next()) EXPECT_EQ(f->track, w.audio);
+}
+
+}  // namespace
+}  // namespace haze::dtsc

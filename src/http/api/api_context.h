@@ -17,6 +17,10 @@
 #include "core/log_ring.h"
 #include "http/stream_backend.h"
 
+namespace haze::push {
+class PushManager;
+}  // namespace haze::push
+
 namespace haze::http {
 
 struct TriggerStat {
@@ -42,6 +46,7 @@ struct ApiContext {
   int64_t started_unix = 0;
   std::deque<TotalsSample> totals;  // oldest first, kept 600 s
   bool streams_changed = false;     // set by stream-editing commands during one request
+  push::PushManager* pushes = nullptr;  // push_* commands; null = not available
 };
 
 // Runs one command. |arg| is the request's value (borrowed). Returns the answer (transfer full)
@@ -68,6 +73,7 @@ void RegisterStatsApi(CommandTable& table);
 void RegisterLogApi(CommandTable& table);
 void RegisterVariablesApi(CommandTable& table);
 void RegisterSystemApi(CommandTable& table);
+void RegisterPushApi(CommandTable& table);
 
 // Shared answer pieces (used by non-minimal answers too).
 JsonNode* StreamsAnswer(ApiContext& ctx);

@@ -52,6 +52,7 @@ ApiRouter::ApiRouter(ApiContext& ctx) : ctx_(ctx) {
   RegisterStreamsApi(table_);
   RegisterVariablesApi(table_);
   RegisterStatsApi(table_);
+  RegisterPushApi(table_);
   RegisterLogApi(table_);
   RegisterSystemApi(table_);
 }

@@ -246,6 +246,15 @@ void MuxSession::LinkTrack(GstPad* pad) {
   GstElement* last = parser ? parser : queue;
   if (parser) gst_element_link(queue, parser);
   GstPad* out = gst_element_get_static_pad(last, "src");
+  // Parsers send bitrate tags again and again; flvmux answers each with a new onMetaData tag
+  // (~20 per second). Live outputs need no stream tags: drop them before the muxer.
+  gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                    [](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+                      return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_TAG
+                                 ? GST_PAD_PROBE_DROP
+                                 : GST_PAD_PROBE_OK;
+                    },
+                    nullptr, nullptr);
   GstPad* mux_pad = gst_element_get_compatible_pad(mux_, out, nullptr);
   bool ok = mux_pad && gst_pad_link(out, mux_pad) == GST_PAD_LINK_OK;
   gst_object_unref(out);

@@ -54,8 +54,14 @@ struct ProgressiveEndpoint::Viewer {
   size_t pending_offset = 0;     // bytes of pending.front() already sent
   GSource* out_watch = nullptr;  // waiting for the socket to drain
   int64_t blocked_since_us = 0;
+  bool sent_any = false;
+  GSource* deadline = nullptr;  // no media by then: 503
   gulong finished_id = 0;
   ~Viewer() {
+    if (deadline) {
+      g_source_destroy(deadline);
+      g_source_unref(deadline);
+    }
     for (GBytes* b : pending) g_bytes_unref(b);
     if (out_watch) {
       g_source_destroy(out_watch);
@@ -112,8 +118,25 @@ void ProgressiveEndpoint::Serve(const Request& request, MuxFormat format) {
   uint64_t id = v->id;
   Viewer* raw = v.get();
   viewers_.emplace(id, std::move(v));
+  // No request hangs: a viewer that has no media after the start wait plus a margin gets 503.
+  raw->deadline = g_timeout_source_new(start_wait_ms_ + start_margin_ms_);
+  auto* ctx = new std::pair<ProgressiveEndpoint*, uint64_t>(this, id);
+  g_source_set_callback(raw->deadline, [](gpointer d) -> gboolean {
+    auto* p = static_cast<std::pair<ProgressiveEndpoint*, uint64_t>*>(d);
+    auto it = p->first->viewers_.find(p->second);
+    if (it != p->first->viewers_.end()) {
+      Viewer* v = it->second.get();
+      g_source_unref(v->deadline);
+      v->deadline = nullptr;  // destroyed by returning G_SOURCE_REMOVE
+      if (!v->sent_any) p->first->End(v);
+    }
+    return G_SOURCE_REMOVE;
+  }, ctx, [](gpointer d) { delete static_cast<std::pair<ProgressiveEndpoint*, uint64_t>*>(d); });
+  g_source_attach(raw->deadline, g_main_context_get_thread_default());
   core::PlayRequest play{ConnectorFor(format), raw->url, stream, raw->client_ip};
-  streams_.host().OpenForPlay(play, [this, id](Result<std::unique_ptr<core::PlaySession>> r) {
+  std::weak_ptr<int> alive = alive_;
+  streams_.host().OpenForPlay(play, [this, id, alive](Result<std::unique_ptr<core::PlaySession>> r) {
+    if (alive.expired()) return;  // answered after shutdown: the session just ends
     OnPlay(id, std::move(r));
   });
 }
@@ -129,7 +152,7 @@ void ProgressiveEndpoint::OnPlay(uint64_t id, Result<std::unique_ptr<core::PlayS
     return;
   }
   v->play = std::move(play.value());
-  WhenPlayable(streams_, v->options.stream, start_wait_ms_, [this, id](bool ready) { OnPlayable(id, ready); });
+  WhenPlayable(alive_, streams_, v->options.stream, start_wait_ms_, [this, id](bool ready) { OnPlayable(id, ready); });
 }
 
 void ProgressiveEndpoint::OnPlayable(uint64_t id, bool ready) {
@@ -267,6 +290,7 @@ bool ProgressiveEndpoint::Pump(Viewer* v, Session* s) {
     }
     sent = 0;
   }
+  if (sent > 0) v->sent_any = true;
   if (v->play && sent > 0) v->play->AddBytesOut(static_cast<uint64_t>(sent));
   // Consume what went out: pending entries first, then ring chunks.
   size_t left = static_cast<size_t>(sent);
@@ -346,6 +370,22 @@ void ProgressiveEndpoint::Fail(Viewer* v, guint status, const std::string& reaso
   Remove(v->id, false);
 }
 
+void ProgressiveEndpoint::End(Viewer* v) {
+  if (v->msg) {  // still a libsoup message: a normal error response
+    Fail(v, SOUP_STATUS_SERVICE_UNAVAILABLE, "Stream ended or is not available");
+    return;
+  }
+  if (v->socket && !v->sent_any) {
+    static const char kUnavailable[] =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Length: 0\r\n"
+        "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n";
+    g_socket_send(v->socket, kUnavailable, sizeof kUnavailable - 1, nullptr, nullptr);
+  } else if (v->socket && v->pending.empty()) {
+    g_socket_send(v->socket, "0\r\n\r\n", 5, nullptr, nullptr);  // the last chunk
+  }
+  Remove(v->id, true);
+}
+
 void ProgressiveEndpoint::EndSession(const std::string& key, const std::string& reason) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
@@ -354,12 +394,7 @@ void ProgressiveEndpoint::EndSession(const std::string& key, const std::string& 
   for (uint64_t id : ids) {
     auto v = viewers_.find(id);
     if (v == viewers_.end()) continue;
-    Viewer* viewer = v->second.get();
-    if (viewer->socket && !viewer->out_watch) {
-      // Best effort: the last-chunk marker ends the response cleanly.
-      g_socket_send(viewer->socket, "0\r\n\r\n", 5, nullptr, nullptr);
-    }
-    Remove(id, true);
+    End(v->second.get());
   }
   auto again = sessions_.find(key);
   if (again != sessions_.end()) {

@@ -40,6 +40,8 @@ class ProgressiveEndpoint {
   // Replaces the track source (tests use test patterns instead of dtscsrc).
   void set_source_factory(SourceFactory factory) { factory_ = std::move(factory); }
   void set_start_wait_ms(unsigned ms) { start_wait_ms_ = ms; }
+  // Extra time after the start wait for the muxer's first keyframe; then 503.
+  void set_start_margin_ms(unsigned ms) { start_margin_ms_ = ms; }
 
  private:
   struct Viewer;
@@ -56,6 +58,8 @@ class ProgressiveEndpoint {
   void WaitWritable(Viewer* v);
   static gboolean OnWritable(GSocket*, GIOCondition, gpointer viewer) noexcept;
   void Fail(Viewer* v, guint status, const std::string& reason);
+  // Ends a viewer: 503 when nothing was sent yet, else the last chunk; then removes it.
+  void End(Viewer* v);
   void Remove(uint64_t viewer_id, bool close_socket);
   void ScheduleLinger(const std::string& key);
   static void OnFinished(SoupServerMessage*, gpointer viewer) noexcept;
@@ -67,7 +71,9 @@ class ProgressiveEndpoint {
   uint64_t next_viewer_ = 1;
   unsigned linger_ms_ = 3000;
   unsigned start_wait_ms_ = 5000;
+  unsigned start_margin_ms_ = 10000;
   uint64_t skips_ = 0, drops_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for pending waits
 };
 
 }  // namespace haze::http
