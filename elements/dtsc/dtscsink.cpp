@@ -23,6 +23,7 @@
  */
 #include "dtsc/dtscsink.h"
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -71,7 +72,7 @@ struct Settings {
 struct PadState {
   GstSegment segment;
   std::optional<uint32_t> track;
-  bool eos = false;
+  std::atomic<bool> eos{false};  // read by other pads' threads (all-EOS check)
 };
 
 }  // namespace

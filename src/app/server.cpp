@@ -68,10 +68,14 @@ Status Server::Start() {
       http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
                    static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
   if (!http_ports) return http_ports.error();
-  AddSegmentRoutes();
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
   GST_INFO("API and web UI on port %u, HTTP media on port %u", ports_.api, ports_.http);
+  // HLS (/hls/), CMAF HLS and DASH (/cmaf/), /time: stores open streams like any viewer.
+  cmaf::ServiceOptions segment_options;
+  segment_options.canonical_name = cmaf::CanonicalStreamName;
+  segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
+  cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
@@ -83,15 +87,6 @@ Status Server::Start() {
   control_->Start();
   registry_->Reconcile(config_->typed());
   return OkStatus();
-}
-
-// HLS (/hls/), CMAF HLS and DASH (/cmaf/) and the DASH time source (/time) on the media port.
-// Segment stores open their stream like any viewer (on-demand start, viewer count).
-void Server::AddSegmentRoutes() {
-  cmaf::ServiceOptions options;
-  options.canonical_name = cmaf::CanonicalStreamName;  // one store per stream, however spelled
-  segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), options);
-  cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
 }
 
 static gboolean OnSignal(gpointer data) {

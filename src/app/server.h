@@ -47,7 +47,6 @@ class Server {
 
  private:
   int ResolvePort(int cli, const char* connector, int fallback) const;
-  void AddSegmentRoutes();
 
   CliOptions options_;
   std::unique_ptr<config::ConfigStore> config_;
@@ -56,7 +55,6 @@ class Server {
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
-  std::unique_ptr<cmaf::SegmentService> segments_;
   std::unique_ptr<ControlPlane> control_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;

@@ -31,6 +31,10 @@ HttpLayer::HttpLayer(config::ConfigStore& config, StreamBackend& streams, core::
 
 HttpLayer::~HttpLayer() { Stop(); }
 
+void HttpLayer::AddApiCommand(const std::string& name, Command command) {
+  router_->AddCommand(name, std::move(command));
+}
+
 Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
                                                        const std::string& iface,
                                                        uint16_t api_port, uint16_t http_port) {

@@ -40,6 +40,10 @@ class HttpLayer {
   HttpServer& media_server() { return *media_; }
   HttpServer& api_server() { return *api_; }
   void set_trigger_stats(TriggerStatsFn fn) { ctx_.trigger_stats = std::move(fn); }
+  // API commands of other modules (or replacements of ours); see ApiRouter::AddCommand.
+  void AddApiCommand(const std::string& name, Command command);
+  // STREAM_ADD / STREAM_CONFIG / STREAM_REMOVE notifications from the API.
+  void set_stream_event(decltype(ApiContext::stream_event) fn) { ctx_.stream_event = std::move(fn); }
   ApiContext& api_context() { return ctx_; }
   ProgressiveEndpoint& progressive() { return *progressive_; }
   StreamInfoEndpoint& stream_info() { return *info_; }

@@ -148,6 +148,31 @@ TEST_F(ApiTest, AddAndDeleteStreamRoundTrip) {
   EXPECT_FALSE(json_object_has_member(rep.Object("streams"), "videogen"));
 }
 
+TEST_F(ApiTest, StreamEventsAndCommandsOfOtherModules) {
+  std::vector<std::string> events;
+  server_.Run([&] {
+    layer_->set_stream_event([&](const char* e, const std::string& s, const std::string& cfg) {
+      events.push_back(std::string(e) + " " + s + (cfg.empty() ? "" : " " + cfg));
+    });
+    layer_->AddApiCommand("push_list", [](http::ApiContext&, JsonNode*) {
+      return json_node_init_int(json_node_alloc(), 7);
+    });
+  });
+  Api(R"({"addstream": {"cam": {"source": "push://"}}})");
+  Api(R"({"addstream": {"cam": {"source": "push://"}}})");  // unchanged: no event
+  Api(R"({"addstream": {"cam": {"source": "push://", "DVR": 9000}}})");
+  Api(R"({"deletestream": "cam"})");
+  server_.Run([&] {
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[0], R"(STREAM_ADD cam {"source":"push://"})");
+    EXPECT_EQ(events[1].rfind("STREAM_CONFIG cam ", 0), 0u);
+    EXPECT_EQ(events[2], "STREAM_REMOVE cam");
+    layer_->set_stream_event(nullptr);
+  });
+  Json j(Api(R"({"push_list": true, "minimal": 1})").body);
+  EXPECT_EQ(json_node_get_int(j.Get("push_list")), 7);
+}
+
 TEST_F(ApiTest, ConfigSaveBackupRestoreReload) {
   Json cfg(Api(R"({"config": {"serverid": "edge-7"}, "minimal": 1})").body);
   EXPECT_EQ(ObjString(cfg.Object("config"), "serverid"), "edge-7");

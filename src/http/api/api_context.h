@@ -46,16 +46,29 @@ struct ApiContext {
   int64_t started_unix = 0;
   std::deque<TotalsSample> totals;  // oldest first, kept 600 s
   bool streams_changed = false;     // set by stream-editing commands during one request
+  // Told after the API added ("STREAM_ADD"), changed ("STREAM_CONFIG") or removed
+  // ("STREAM_REMOVE") a stream; |config_json| is the stream's config ("" on removal). The
+  // trigger module fires its triggers from here. Unset = nothing.
+  std::function<void(const char* event, const std::string& stream, const std::string& config_json)>
+      stream_event;
   push::PushManager* pushes = nullptr;  // push_* commands; null = not available
 };
 
 // Runs one command. |arg| is the request's value (borrowed). Returns the answer (transfer full)
 // stored under the command's key, or null for no answer.
-using Command = JsonNode* (*)(ApiContext& ctx, JsonNode* arg);
+using Command = std::function<JsonNode*(ApiContext& ctx, JsonNode* arg)>;
 
 class CommandTable {
  public:
-  void Add(const char* name, Command command) { commands_.emplace_back(name, command); }
+  // Adds |name|, or replaces the handler of an existing |name| (keeping its place in the order).
+  void Add(const std::string& name, Command command) {
+    for (auto& c : commands_)
+      if (c.first == name) {
+        c.second = std::move(command);
+        return;
+      }
+    commands_.emplace_back(name, std::move(command));
+  }
   const std::vector<std::pair<std::string, Command>>& commands() const { return commands_; }
   bool Has(const std::string& name) const {
     for (const auto& c : commands_)

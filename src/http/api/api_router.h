@@ -30,6 +30,11 @@ class ApiRouter {
                  JsonObject* answer, std::string* challenge);
 
   ApiContext& context() { return ctx_; }
+  // Lets other modules answer API commands (push_*, streamkeys, ...) or take over one of ours
+  // (variable_* through the trigger module's VariableStore). Runs in table order.
+  void AddCommand(const std::string& name, Command command) {
+    table_.Add(name, std::move(command));
+  }
 
  private:
   ApiContext& ctx_;

@@ -1,5 +1,7 @@
 // API resource "streams": streams, addstream, deletestream. Edits the config document's
 // "streams" section and calls ConfigStore::Changed(); the registry reconciles.
+#include <vector>
+
 #include "base/log.h"
 #include "config/config_loader.h"
 #include "core/stream_name.h"
@@ -24,18 +26,47 @@ std::string CheckStream(const std::string& name, JsonNode* value) {
   return {};
 }
 
-// Stores |value| (a copy without the answer-only fields) as stream |name|.
-void PutStream(JsonObject* streams, const std::string& name, JsonNode* value) {
+// Stream events wait until the edit validated (a refused edit is rolled back, and tells no one).
+struct PendingEvent {
+  const char* event;
+  std::string stream, config;
+};
+std::vector<PendingEvent> pending_events;  // main context only
+
+void Notify(ApiContext&, const char* event, const std::string& name, JsonNode* config) {
+  pending_events.push_back({event, name, config ? config::ToJsonText(config, false) : ""});
+}
+
+Status Commit(ApiContext& ctx) {
+  Status st = ctx.config.Changed();
+  std::vector<PendingEvent> events;
+  events.swap(pending_events);
+  if (st && ctx.stream_event)
+    for (const auto& e : events) ctx.stream_event(e.event, e.stream, e.config);
+  return st;
+}
+
+// Stores |value| (a copy without the answer-only fields) as stream |name|; tells the trigger
+// hook whether the stream is new or changed.
+void PutStream(ApiContext& ctx, JsonObject* streams, const std::string& name, JsonNode* value) {
   JsonNode* copy = config::DeepCopyJson(value);
   JsonObject* o = json_node_get_object(copy);
   for (const char* k : {"online", "error", "name"})
     if (json_object_has_member(o, k)) json_object_remove_member(o, k);
+  const char* event = nullptr;
+  if (!json_object_has_member(streams, name.c_str())) {
+    event = "STREAM_ADD";
+  } else if (config::ToJsonText(json_object_get_member(streams, name.c_str()), false) !=
+             config::ToJsonText(copy, false)) {
+    event = "STREAM_CONFIG";
+  }
   json_object_set_member(streams, name.c_str(), copy);
+  if (event) Notify(ctx, event, name, copy);
 }
 
 JsonNode* ApplyEdit(ApiContext& ctx, JsonObject* answer) {
   ctx.streams_changed = true;
-  if (auto st = ctx.config.Changed(); !st) {
+  if (auto st = Commit(ctx); !st) {
     json_object_set_string_member(answer, "error", st.error().ToString().c_str());
   }
   return nullptr;
@@ -58,7 +89,7 @@ JsonNode* AddStreams(ApiContext& ctx, JsonNode* arg) {
       json_object_set_member(answer, name.c_str(), ErrorNode(why));
       continue;
     }
-    PutStream(streams, name, value);
+    PutStream(ctx, streams, name, value);
     json_object_set_member(answer, name.c_str(), config::DeepCopyJson(value));
     any = true;
   }
@@ -77,6 +108,7 @@ JsonNode* ReplaceStreams(ApiContext& ctx, JsonNode* arg) {
     if (!json_object_has_member(in, name)) {
       json_object_remove_member(streams, name);
       ctx.streams.Stop(name);
+      Notify(ctx, "STREAM_REMOVE", name, nullptr);
     }
   }
   g_list_free(old_names);
@@ -90,7 +122,7 @@ JsonNode* ReplaceStreams(ApiContext& ctx, JsonNode* arg) {
       json_object_set_member(errors, name.c_str(), ErrorNode(why));
       continue;
     }
-    PutStream(streams, name, value);
+    PutStream(ctx, streams, name, value);
   }
   g_list_free(names);
   ApplyEdit(ctx, errors);
@@ -125,12 +157,12 @@ JsonNode* DeleteStreams(ApiContext& ctx, JsonNode* arg) {
     if (!json_object_has_member(streams, name.c_str())) continue;
     json_object_remove_member(streams, name.c_str());
     ctx.streams.Stop(name);
+    Notify(ctx, "STREAM_REMOVE", name, nullptr);
     json_array_add_string_element(deleted, name.c_str());
   }
   if (json_array_get_length(deleted) > 0) {
     ctx.streams_changed = true;
-    if (auto st = ctx.config.Changed(); !st)
-      GST_WARNING("deletestream: %s", st.error().ToString().c_str());
+    if (auto st = Commit(ctx); !st) GST_WARNING("deletestream: %s", st.error().ToString().c_str());
   }
   return answer;
 }
