@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 
 #include "base/log.h"
+#include "protocols/cmaf/segment_routes.h"
 #include "protocols/cmaf/soup_bridge.h"
 #include "elements.h"
 #include "haze_build_config.h"

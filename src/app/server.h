@@ -54,6 +54,7 @@ class Server {
   std::unique_ptr<core::StreamRegistry> registry_;
   core::LogRing log_ring_;
   std::unique_ptr<http::HttpLayer> http_;
+  std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<ControlPlane> control_;
