@@ -56,7 +56,6 @@ class Server {
   std::unique_ptr<http::HttpLayer> http_;
   std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
-  std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<ControlPlane> control_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;
