@@ -46,6 +46,7 @@ ControlPlane::~ControlPlane() {
   if (poll_) g_source_remove(poll_);
   automation_.triggers().Fire("SYSTEM_STOP", "", {"shutdown"});
   http_.api_context().pushes = nullptr;
+  http_.set_stream_event(nullptr);
   http_.set_trigger_stats(nullptr);
   registry_.SetPublishHooks(nullptr, nullptr);
   registry_.SetPlayRewrite(nullptr);
@@ -63,6 +64,13 @@ void ControlPlane::Start() {
     (void)config_.Changed();
   });
   http_.api_context().pushes = &automation_.pushes();
+  // STREAM_ADD / STREAM_CONFIG / STREAM_REMOVE after an API edit validated (notifications).
+  http_.set_stream_event([this](const char* event, const std::string& stream,
+                                const std::string& config_json) {
+    std::vector<std::string> lines{stream};
+    if (!config_json.empty()) lines.push_back(config_json);
+    automation_.triggers().Fire(event, stream, lines, TagsOf(stream));
+  });
   http_.set_trigger_stats([this] {
     std::map<std::string, http::TriggerStat> out;
     for (const auto& [name, s] : automation_.triggers().Stats())
