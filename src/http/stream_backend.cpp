@@ -43,23 +43,7 @@ void WhenPlayable(const std::shared_ptr<void>& alive, StreamBackend& backend,
   g_source_unref(src);
 }
 
-const char* StatusText(core::StreamStatus status) {
-  switch (status) {
-    case core::StreamStatus::kOffline:
-      return "Offline";
-    case core::StreamStatus::kBooting:
-      return "Booting";
-    case core::StreamStatus::kWaiting:
-      return "Waiting for data";
-    case core::StreamStatus::kOnline:
-      return "Online";
-    case core::StreamStatus::kShuttingDown:
-      return "Shutting down";
-    case core::StreamStatus::kFailed:
-      return "Failed";
-  }
-  return "Offline";
-}
+const char* StatusText(core::StreamStatus status) { return core::StreamStatusName(status); }
 
 int StatusOnline(core::StreamStatus status) {
   switch (status) {
@@ -73,60 +57,10 @@ int StatusOnline(core::StreamStatus status) {
   }
 }
 
-const char* CodecText(dtsc::Codec codec) {
-  switch (codec) {
-    case dtsc::Codec::kH264:
-      return "H264";
-    case dtsc::Codec::kH265:
-      return "HEVC";
-    case dtsc::Codec::kAV1:
-      return "AV1";
-    case dtsc::Codec::kVP8:
-      return "VP8";
-    case dtsc::Codec::kVP9:
-      return "VP9";
-    case dtsc::Codec::kAAC:
-      return "AAC";
-    case dtsc::Codec::kOpus:
-      return "opus";
-    case dtsc::Codec::kMP3:
-      return "MP3";
-    case dtsc::Codec::kText:
-      return "subtitle";
-    case dtsc::Codec::kUnknown:
-      break;
-  }
-  return "unknown";
-}
+const char* CodecText(dtsc::Codec codec) { return dtsc::CodecName(codec); }
 
-const char* KindText(dtsc::TrackKind kind) {
-  switch (kind) {
-    case dtsc::TrackKind::kVideo:
-      return "video";
-    case dtsc::TrackKind::kAudio:
-      return "audio";
-    case dtsc::TrackKind::kSubtitle:
-      return "subtitle";
-    case dtsc::TrackKind::kMeta:
-      return "meta";
-  }
-  return "meta";
-}
+const char* KindText(dtsc::TrackKind kind) { return dtsc::KindName(kind); }
 
-const char* BufferStateText(dtsc::BufferState state) {
-  switch (state) {
-    case dtsc::BufferState::kBooting:
-      return "BOOTING";
-    case dtsc::BufferState::kFull:
-      return "FULL";
-    case dtsc::BufferState::kDry:
-      return "DRY";
-    case dtsc::BufferState::kRecover:
-      return "RECOVER";
-    case dtsc::BufferState::kEmpty:
-      return "EMPTY";
-  }
-  return "EMPTY";
-}
+const char* BufferStateText(dtsc::BufferState state) { return dtsc::BufferStateName(state); }
 
 }  // namespace haze::http

@@ -6,45 +6,8 @@
 namespace haze::triggers {
 namespace {
 
-// Local copies of the names (MistServer spelling), so this file needs only the contract's types.
-const char* Codec(dtsc::Codec c) {
-  switch (c) {
-    case dtsc::Codec::kH264:
-      return "H264";
-    case dtsc::Codec::kH265:
-      return "HEVC";
-    case dtsc::Codec::kAV1:
-      return "AV1";
-    case dtsc::Codec::kVP8:
-      return "VP8";
-    case dtsc::Codec::kVP9:
-      return "VP9";
-    case dtsc::Codec::kAAC:
-      return "AAC";
-    case dtsc::Codec::kOpus:
-      return "opus";
-    case dtsc::Codec::kMP3:
-      return "MP3";
-    case dtsc::Codec::kText:
-      return "subtitle";
-    case dtsc::Codec::kUnknown:
-      break;
-  }
-  return "unknown";
-}
-const char* Kind(dtsc::TrackKind k) {
-  switch (k) {
-    case dtsc::TrackKind::kVideo:
-      return "video";
-    case dtsc::TrackKind::kAudio:
-      return "audio";
-    case dtsc::TrackKind::kSubtitle:
-      return "subtitle";
-    case dtsc::TrackKind::kMeta:
-      return "meta";
-  }
-  return "meta";
-}
+const char* Codec(dtsc::Codec c) { return dtsc::CodecName(c); }
+const char* Kind(dtsc::TrackKind k) { return dtsc::KindName(k); }
 
 std::string ToJson(JsonObject* o) {
   JsonNode* n = json_node_new(JSON_NODE_OBJECT);
