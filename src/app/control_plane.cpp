@@ -1,6 +1,7 @@
 #include "app/control_plane.h"
 
 #include "base/log.h"
+#include "triggers/hook_message.h"
 #include "haze_build_config.h"
 
 #define GST_CAT_DEFAULT haze_trigger_debug
@@ -50,6 +51,7 @@ ControlPlane::~ControlPlane() {
   http_.set_trigger_stats(nullptr);
   registry_.SetPublishHooks(nullptr, nullptr);
   registry_.SetPlayRewrite(nullptr);
+  registry_.SetMessageObserver(nullptr);
 }
 
 void ControlPlane::Start() {
@@ -78,6 +80,11 @@ void ControlPlane::Start() {
     return out;
   });
   InstallHooks();
+  // triggerhook elements in templates -> PIPELINE_HOOK (STREAM_BUFFER comes from PollBuffers).
+  registry_.SetMessageObserver([this](const std::string& stream, GstMessage* msg) {
+    if (gst_message_has_name(msg, "haze-trigger"))
+      triggers::FireHookMessage(automation_.triggers(), msg, stream, TagsOf(stream));
+  });
   registry_.AddStatusObserver([this](const std::string& stream, StreamStatus status,
                                      const std::string& detail) { OnStatus(stream, status, detail); });
   poll_ = g_timeout_add(500, [](gpointer self) -> gboolean {

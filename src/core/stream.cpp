@@ -320,6 +320,7 @@ void Stream::OnBusMessage(GstMessage* message) {
       break;
     case GST_MESSAGE_ELEMENT:
       if (gst_message_has_name(message, "haze-buffer-ready")) CheckPlayable();
+      if (on_message_) on_message_(*this, message);
       break;
     default:
       break;

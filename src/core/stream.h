@@ -42,6 +42,8 @@ class Stream {
   bool is_vod() const { return kind_ == TemplateKind::kVod; }
   std::shared_ptr<dtsc::LiveBuffer> buffer() const { return buffer_; }
   int64_t started_unix() const { return started_unix_; }
+  using MessageCallback = std::function<void(Stream&, GstMessage*)>;
+  void SetMessageCallback(MessageCallback cb) { on_message_ = std::move(cb); }
 
   // Publisher and viewer bookkeeping (the registry's sessions call these).
   bool publishing() const { return publishing_; }
@@ -72,6 +74,7 @@ class Stream {
   config::StreamConfig config_;
   const TemplateSet& templates_;
   StatusCallback on_status_;
+  MessageCallback on_message_;
   TemplateKind kind_ = TemplateKind::kLive;
   StreamStatus status_ = StreamStatus::kOffline;
   std::string error_;

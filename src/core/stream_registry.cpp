@@ -83,6 +83,7 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
   PublishRewrite publish_rewrite;
   PublishAccept publish_accept;
   PlayRewrite play_rewrite;
+  MessageObserver message_observer;
 
   void Publish(const PublishRequest& request, const std::string& requested, PublishDone done);
   void Play(const PlayRequest& request, const std::string& requested, PlayDone done);
@@ -113,6 +114,10 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
             for (auto& o : self->observers) o(s.name().full, status, detail);
         });
     Stream* raw = stream.get();
+    raw->SetMessageCallback([weak](Stream& s, GstMessage* msg) {
+      if (auto self = weak.lock(); self && self->message_observer)
+        self->message_observer(s.name().full, msg);
+    });
     streams[name].stream = std::move(stream);
     auto st = raw->Start();
     if (!st) return st.error();
@@ -324,6 +329,10 @@ void StreamRegistry::AddStatusObserver(StatusObserver observer) {
 void StreamRegistry::SetPublishHooks(PublishRewrite rewrite, PublishAccept accept) {
   impl_->publish_rewrite = std::move(rewrite);
   impl_->publish_accept = std::move(accept);
+}
+
+void StreamRegistry::SetMessageObserver(MessageObserver observer) {
+  impl_->message_observer = std::move(observer);
 }
 
 void StreamRegistry::SetPlayRewrite(PlayRewrite rewrite) { impl_->play_rewrite = std::move(rewrite); }

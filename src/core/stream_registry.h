@@ -90,6 +90,9 @@ class StreamRegistry : public StreamHost {
       std::function<void(const std::string& stream, const PublishRequest&, AcceptDone)>;
   void SetPublishHooks(PublishRewrite rewrite, PublishAccept accept);
   void SetPlayRewrite(PlayRewrite rewrite);
+  // Element messages from stream pipelines (triggerhook's "haze-trigger", dtscsink's state).
+  using MessageObserver = std::function<void(const std::string& stream, GstMessage* message)>;
+  void SetMessageObserver(MessageObserver observer);
 
   // StreamHost
   void AuthorizePublish(const PublishRequest& request, PublishDone done) override;

@@ -7,6 +7,7 @@
 
 #include "haze_build_config.h"
 #include "http/api/api_context.h"
+#include "triggers/trigger_types.h"
 #include "http/output_catalog.h"
 
 namespace haze::http {
@@ -65,7 +66,7 @@ JsonNode* Capabilities(ApiContext&, JsonNode*) {
   json_object_set_member(o, "connectors", Connectors());
   json_object_set_member(o, "inputs", NewObjectNode(nullptr));
   json_object_set_member(o, "processes", NewObjectNode(nullptr));
-  json_object_set_member(o, "triggers", NewObjectNode(nullptr));
+  json_object_set_object_member(o, "triggers", triggers::TriggerCapabilities());
   JsonArray* writers = nullptr;
   json_object_set_member(o, "internal_writers", NewArrayNode(&writers));
   json_array_add_string_element(writers, "http");
