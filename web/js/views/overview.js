@@ -76,6 +76,10 @@ export async function overviewView() {
     vUp.textContent = bits(last[2]);
     vCpu.textContent = `${cpu.toFixed(0)} %`;
     vMem.textContent = cap.mem ? `${mem.toFixed(0)} % of ${bytes(cap.mem.total * 1048576)}` : '-';
+    if (!hist.down.length && rows.length > 1) {
+      // Seed the bandwidth chart with the server's per-second history.
+      for (const r of rows.slice(-HISTORY, -1)) { push('down', r[1] || 0); push('up', r[2] || 0); }
+    }
     push('viewers', viewers); push('down', last[1] || 0); push('up', last[2] || 0);
     push('cpu', cpu); push('mem', mem);
     drawChart(viewersChart, [{ name: 'viewers', color: '#2a6df4', values: hist.viewers }], (v) => v.toFixed(0), 4);
