@@ -255,6 +255,8 @@ void DeferredResponse::OnFinished(SoupServerMessage*, gpointer self) noexcept {
 void DeferredResponse::Finish(guint status, const std::string& body, const char* content_type) {
   if (done_ || gone_) return;
   done_ = true;
+  // While parked, libsoup's catch-all WebSocket handler may have put a 400 page in the body.
+  soup_message_body_truncate(soup_server_message_get_response_body(msg_.get()));
   RespondText(msg_.get(), status, body, content_type);
   soup_server_message_unpause(msg_.get());
 }

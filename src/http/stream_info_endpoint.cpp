@@ -52,6 +52,19 @@ void StreamInfoEndpoint::Register(HttpServer& server) {
                      ServeStatic(WebRoot(), r);
                    },
                    {}});
+  // The vendored hls.js / dash.js under MistServer's names (web/vendor/README.md).
+  for (auto [path, file] : {std::pair{"/hlsjs.js", "/vendor/hls.min.js"},
+                            std::pair{"/dashjs.js", "/vendor/dash.all.min.js"}}) {
+    std::string vendored = file;
+    server.AddRoute({RouteMatch::kExact, path,
+                     [vendored](const Request& r) {
+                       AddCors(r.msg);
+                       Request mapped = r;
+                       mapped.path = vendored;
+                       ServeStatic(WebRoot(), mapped);
+                     },
+                     {}});
+  }
 }
 
 UrlBase StreamInfoEndpoint::BaseFor(const Request& request) const {
@@ -120,9 +133,9 @@ void StreamInfoEndpoint::ServeEmbed(const Request& request) {
   std::string page =
       "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + s +
       "</title>\n<style>body{margin:0;background:#000}#p{width:100vw;height:100vh}</style>\n"
-      "</head><body>\n<div id=\"p\"></div>\n<script src=\"" + b + "player.js\"></script>\n"
-      "<script>hazePlay(\"" + Html(js_name) + "\", document.getElementById('p'), {host: \"" + b +
-      "\"});</script>\n<noscript><video controls autoplay muted src=\"" + b + s +
+      "</head><body>\n<div class=\"mistvideo\" id=\"p\"></div>\n<script src=\"" + b +
+      "player.js\"></script>\n<script>mistPlay(\"" + Html(js_name) +
+      "\", {target: document.getElementById('p'), host: \"" + b + "\"});</script>\n<noscript><video controls autoplay muted src=\"" + b + s +
       ".mp4\"></video></noscript>\n</body></html>\n";
   g_free(js_name);
   RespondText(request.msg, SOUP_STATUS_OK, page, "text/html; charset=utf-8");

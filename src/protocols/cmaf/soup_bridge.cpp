@@ -62,7 +62,11 @@ void ApplyResponse(SoupServerMessage* msg, const HttpResponse& r) {
   for (const auto& [k, v] : r.headers) soup_message_headers_replace(headers, k.c_str(), v.c_str());
   if (!r.content_type.empty())
     soup_message_headers_set_content_type(headers, r.content_type.c_str(), nullptr);
-  if (r.body) soup_message_body_append_bytes(soup_server_message_get_response_body(msg), r.body.get());
+  // A parked (paused) request may already carry a body: libsoup's catch-all WebSocket handler
+  // answers a non-upgrade request with a "400 ... handshake expected" page while it waits.
+  SoupMessageBody* body = soup_server_message_get_response_body(msg);
+  soup_message_body_truncate(body);
+  if (r.body) soup_message_body_append_bytes(body, r.body.get());
 }
 
 void Dispatch(SoupServerMessage* msg, HttpRequest request,
