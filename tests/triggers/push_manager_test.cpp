@@ -5,6 +5,8 @@
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+
+#include "support/script_dir.h"
 #include <sys/stat.h>
 
 #include <fstream>
@@ -27,34 +29,11 @@ GstElement* TestSource(int seconds, bool live) {
   return bin;
 }
 
-class PushManagerTest : public ::testing::Test {
+class PushManagerTest : public test::ScriptDirTest {
  protected:
   void SetUp() override {
     gst_init(nullptr, nullptr);
-    char tmpl[] = "/tmp/haze-pm-XXXXXX";
-    dir_ = g_mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
-  }
-  std::string Script(const std::string& name, const std::string& body) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
-    chmod(path.c_str(), 0755);
-    return path;
-  }
-  std::string Read(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-  template <typename F>
-  bool RunUntil(F cond, int seconds = 20) {
-    gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
-    while (!cond() && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
-    return cond();
+    ScriptDirTest::SetUp();
   }
   static int Count(const std::string& text, const std::string& needle) {
     int n = 0;

@@ -3,6 +3,8 @@
 #include "triggers/trigger_dispatcher.h"
 
 #include <gtest/gtest.h>
+
+#include "support/script_dir.h"
 #include <libsoup/soup.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,29 +16,8 @@
 namespace haze::triggers {
 namespace {
 
-class TriggerDispatcherTest : public ::testing::Test {
+class TriggerDispatcherTest : public test::ScriptDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/haze-trig-XXXXXX";
-    dir_ = g_mkdtemp(tmpl);
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(system(cmd.c_str()), 0);
-  }
-
-  std::string Script(const std::string& name, const std::string& body) {
-    std::string path = dir_ + "/" + name;
-    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
-    chmod(path.c_str(), 0755);
-    return path;
-  }
-  std::string Read(const std::string& name) {
-    std::ifstream f(dir_ + "/" + name);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
   static HandlerConfig Handler(std::string handler, bool sync,
                                std::optional<std::string> def = std::nullopt) {
     HandlerConfig h;
@@ -44,13 +25,6 @@ class TriggerDispatcherTest : public ::testing::Test {
     h.sync = sync;
     h.default_response = std::move(def);
     return h;
-  }
-  // Iterates the default main context until |cond| or ~10 s.
-  template <typename F>
-  bool RunUntil(F cond) {
-    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    while (!cond() && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);
-    return cond();
   }
   Decision DecideAndWait(TriggerDispatcher& d, const char* name, const std::string& stream,
                          const std::vector<std::string>& lines) {
