@@ -84,6 +84,8 @@ Status Server::Start() {
   ports_.rtmp = rtmp_port.value();
   GST_INFO("RTMP on port %u", ports_.rtmp);
 
+  http_->api_context().listen_ports = {
+      {"API", ports_.api}, {"HTTP", ports_.http}, {"RTMP", ports_.rtmp}};
   control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
   control_->Start();
   registry_->Reconcile(config_->typed());

@@ -116,12 +116,21 @@ def test_port_zero_picks_and_logs_a_port():
                           "--rtmp-port", "0", "--rtsp-port", "0", "--srt-port", "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = p.stdout.readline() + p.stdout.readline()
+        line = p.stdout.readline() + p.stdout.readline() + p.stdout.readline()
         assert "Web UI and API:  http://127.0.0.1:" in line, line
         port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
         assert port > 0
+        assert "Media over HTTP: http://127.0.0.1:" in line, line
+        http_port = int(line.split("Media over HTTP: http://127.0.0.1:")[1].split("/")[0])
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
+        # The API tells the picked ports (the web UI builds media URLs from them).
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api",
+                                     data=json.dumps({"capabilities": True}).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            ports = json.loads(r.read())["capabilities"]["listen_ports"]
+        assert ports["API"] == port and ports["HTTP"] == http_port, ports
+        assert 0 < ports["RTMP"] != http_port, ports
     finally:
         p.terminate()
         p.wait(20)
