@@ -1,4 +1,4 @@
-"""The built haze binary on free ports: the default videogen stream, a ts-exec: stream fed by
+"""The built haze binary on free ports: the default videogen stream, RTSP play, a ts-exec: stream fed by
 ffmpeg, a tsudp:// stream fed by ffmpeg over UDP, and a port already in use."""
 import json
 import socket
@@ -52,6 +52,34 @@ def test_segmented_outputs_of_the_server_decode():
             info = json.loads(resp.read())
         urls = [s["url"] for s in info["source"]]
         assert any(u.endswith("/hls/vg/index.m3u8") for u in urls), urls
+
+
+def test_rtsp_play_decodes_and_unknown_streams_are_404():
+    with Haze({"streams": {"vg": {"source": "videogen", "always_on": True}}}) as h:
+        h.wait_online("vg")
+        port = h.api({"capabilities": True})["capabilities"]["listen_ports"]["RTSP"]
+        url = f"rtsp://127.0.0.1:{port}/vg"
+        probe = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                "-show_entries", "stream=codec_name", "-of", "csv=p=0", url],
+                               capture_output=True, text=True, timeout=60)
+        assert sorted(probe.stdout.split()) == ["aac", "h264"], probe.stdout + probe.stderr
+        # Two viewers at once (TCP and UDP transport) decode cleanly from one shared pipeline.
+        viewers = [subprocess.Popen(["ffmpeg", "-v", "error", "-rtsp_transport", t, "-i", url,
+                                     "-t", "4", "-f", "null", "-"],
+                                    stderr=subprocess.PIPE, text=True) for t in ("tcp", "udp")]
+        for v in viewers:
+            _, err = v.communicate(timeout=60)
+            assert v.returncode == 0 and err == "", err[-2000:]
+        # GStreamer's RTSP client too.
+        gst = subprocess.run(["gst-launch-1.0", "-q", "rtspsrc", f"location={url}", "!",
+                              "rtph264depay", "!", "avdec_h264", "!", "fakesink",
+                              "num-buffers=50"], capture_output=True, text=True, timeout=60)
+        assert gst.returncode == 0, gst.stdout + gst.stderr
+        info = json.loads(urllib.request.urlopen(h.http_url("/json_vg.js"), timeout=10).read())
+        assert url in [src["url"] for src in info["source"]], info["source"]
+        missing = subprocess.run(["ffprobe", "-v", "error", f"rtsp://127.0.0.1:{port}/nope"],
+                                 capture_output=True, text=True, timeout=60)
+        assert missing.returncode != 0 and "404" in missing.stderr, missing.stderr
 
 
 def test_ts_exec_stream_comes_up():
@@ -138,6 +166,7 @@ def test_port_zero_picks_and_logs_a_port():
 
 if __name__ == "__main__":
     run_tests([test_default_config_runs_videogen, test_segmented_outputs_of_the_server_decode,
+               test_rtsp_play_decodes_and_unknown_streams_are_404,
                test_ts_exec_stream_comes_up,
                test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
                test_port_in_use_is_one_line_and_exit_1,
