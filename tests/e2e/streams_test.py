@@ -82,6 +82,37 @@ def test_rtsp_play_decodes_and_unknown_streams_are_404():
         assert missing.returncode != 0 and "404" in missing.stderr, missing.stderr
 
 
+def test_rtsp_publish_with_ffmpeg_and_gstreamer_then_play():
+    with Haze({"streams": {"live": {"source": "push://"}}}) as h:
+        port = h.api({"capabilities": True})["capabilities"]["listen_ports"]["RTSP"]
+        ff = subprocess.Popen(FFMPEG_TS.split() + ["-t", "60", "-f", "rtsp", "-rtsp_transport",
+                              "tcp", f"rtsp://127.0.0.1:{port}/live/live+ff"])
+        gst = subprocess.Popen(["gst-launch-1.0", "-q", "videotestsrc", "is-live=true", "!",
+                                "video/x-raw,width=320,height=240,framerate=25/1", "!",
+                                "x264enc", "tune=zerolatency", "speed-preset=ultrafast",
+                                "key-int-max=25", "!", "rtspclientsink", "protocols=tcp",
+                                f"location=rtsp://127.0.0.1:{port}/live+gst"])
+        try:
+            h.wait_online("live+ff")
+            h.wait_online("live+gst")
+            for name, codecs in (("live+ff", ["aac", "h264"]), ("live+gst", ["h264"])):
+                for src in (f"rtsp://127.0.0.1:{port}/{name}", h.http_url(f"/{name}.ts")):
+                    r = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                        "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                                        src], capture_output=True, text=True, timeout=60)
+                    assert sorted(set(r.stdout.split())) == codecs, (src, r.stdout, r.stderr)
+            # A publish to a stream that is not configured is refused.
+            bad = subprocess.run(FFMPEG_TS.split() + ["-t", "2", "-f", "rtsp", "-rtsp_transport",
+                                 "tcp", f"rtsp://127.0.0.1:{port}/other/nope"],
+                                 capture_output=True, text=True, timeout=60)
+            assert bad.returncode != 0, bad
+            assert "rtsp: publish from 127.0.0.1 refused" in h.output()
+        finally:
+            for p in (ff, gst):
+                p.kill()
+                p.wait()
+
+
 def test_ts_exec_stream_comes_up():
     source = f"ts-exec:{FFMPEG_TS} -t 60 -f mpegts -"
     with Haze({"streams": {"cam": {"source": source, "always_on": True}}}) as h:
@@ -167,6 +198,7 @@ def test_port_zero_picks_and_logs_a_port():
 if __name__ == "__main__":
     run_tests([test_default_config_runs_videogen, test_segmented_outputs_of_the_server_decode,
                test_rtsp_play_decodes_and_unknown_streams_are_404,
+               test_rtsp_publish_with_ffmpeg_and_gstreamer_then_play,
                test_ts_exec_stream_comes_up,
                test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
                test_port_in_use_is_one_line_and_exit_1,

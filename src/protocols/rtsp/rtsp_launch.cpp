@@ -32,4 +32,41 @@ std::optional<std::string> LaunchFor(const std::string& stream,
   return out + " )";
 }
 
+std::optional<std::string> DepayloaderFor(const AnnouncedMedia& m) {
+  const std::string& e = m.encoding;
+  if (m.media == "video") {
+    if (e == "H264") return "rtph264depay ! h264parse";
+    if (e == "H265") return "rtph265depay ! h265parse";
+    if (e == "VP8") return "rtpvp8depay";
+    if (e == "VP9") return "rtpvp9depay";
+  } else if (m.media == "audio") {
+    if (e == "MPEG4-GENERIC") return "rtpmp4gdepay ! aacparse";
+    if (e == "MP4A-LATM") return "rtpmp4adepay ! aacparse";
+    if (e == "OPUS") return "rtpopusdepay ! opusparse";
+    if (e == "MPA") return "rtpmpadepay ! mpegaudioparse";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> RecordLaunchFor(const std::string& stream,
+                                           const std::vector<AnnouncedMedia>& medias) {
+  std::string out = "(";
+  int stored = 0;
+  for (size_t i = 0; i < medias.size(); ++i) {
+    const std::string name = " name=depay" + std::to_string(i);
+    auto depay = DepayloaderFor(medias[i]);
+    if (!depay) {
+      out += " fakesink async=false" + name;
+      continue;
+    }
+    // The name belongs to the first element of the chain (the one receiving RTP).
+    const size_t first_end = depay->find(' ');
+    out += " " + depay->substr(0, first_end) + name +
+           (first_end == std::string::npos ? "" : depay->substr(first_end)) + " ! queue ! sink.";
+    stored++;
+  }
+  if (stored == 0) return std::nullopt;
+  return out + " dtscsink name=sink stream=\"" + stream + "\" )";
+}
+
 }  // namespace haze::rtsp

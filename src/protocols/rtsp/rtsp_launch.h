@@ -19,4 +19,20 @@ std::optional<std::string> PayloaderFor(const dtsc::TrackInfo& track);
 std::optional<std::string> LaunchFor(const std::string& stream,
                                      const std::vector<dtsc::TrackInfo>& tracks);
 
+// One media section of a publisher's ANNOUNCE SDP.
+struct AnnouncedMedia {
+  std::string media;     // "video", "audio", ...
+  std::string encoding;  // rtpmap encoding name, upper case ("H264", "MPEG4-GENERIC", ...)
+};
+
+// The depayloader and parser for one announced media ("rtph264depay ! h264parse"), or nullopt
+// for encodings the buffer cannot store.
+std::optional<std::string> DepayloaderFor(const AnnouncedMedia& media);
+
+// The RECORD launch description: "( rtph264depay name=depay0 ! h264parse ! queue ! sink. ...
+// dtscsink name=sink stream="NAME" )", one depay%d per announced media in order (media the
+// buffer cannot store are received and dropped). nullopt when no media can be stored.
+std::optional<std::string> RecordLaunchFor(const std::string& stream,
+                                           const std::vector<AnnouncedMedia>& medias);
+
 }  // namespace haze::rtsp

@@ -3,16 +3,18 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "base/log.h"
 #include "protocols/rtsp/rtsp_launch.h"
+#include "protocols/rtsp/rtsp_sdp.h"
+#include "protocols/rtsp/rtsp_hooks.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -23,6 +25,9 @@ namespace {
 constexpr auto kOpenTimeout = std::chrono::seconds(15);  // StreamHost answer (triggers may block)
 constexpr int64_t kReadyTimeoutMs = 10000;                // stream playable
 constexpr guint kClientThreads = 16;
+// Publishers' RECORD mounts live under this prefix, so viewers can play the same URL.
+const std::string kRecordPrefix = "/.record";
+constexpr guint kBodyLimit = 64 * 1024;  // request bodies (ANNOUNCE SDPs)
 
 using SessionList = std::vector<std::unique_ptr<core::PlaySession>>;
 
@@ -53,52 +58,107 @@ struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
   GstRTSPServer* server = nullptr;
   guint source = 0;
   std::mutex mutex;
-  std::set<std::string> mounted;                  // mount paths with a factory
+  std::map<std::string, bool> mounted;            // mount path -> true for RECORD (publish)
+  std::map<GstRTSPClient*, std::string> announced;  // publisher -> its URL path
   std::map<GstRTSPClient*, SessionList> viewers;  // sessions per client
+  std::map<GstRTSPClient*, std::vector<std::unique_ptr<core::PublishSession>>> publishers;
 
   // Client thread: asks the main thread for a play session of |stream|; waits for the answer.
   std::unique_ptr<core::PlaySession> Open(const std::string& stream, const std::string& ip,
                                           const std::string& url);
+  // Client thread: asks the main thread to authorize a publisher; waits for the answer.
+  std::unique_ptr<core::PublishSession> Authorize(const core::PublishRequest& request);
   // Client thread: mounts |path| for |session|'s stream if nothing serves it yet.
   bool Mount(const std::string& path, core::PlaySession& session);
+  // Client thread: mounts (or replaces) the RECORD factory of a publisher at |path|.
+  void MountRecord(const std::string& path, const std::string& launch);
+  // Client thread: the mount path for |path| requested by |ctx|'s client ("" = refuse).
+  std::string MapPath(GstRTSPContext* ctx, const std::string& path);
+  void AddFactory(const std::string& path, GstRTSPMediaFactory* factory, bool record);
   void Release(GstRTSPClient* client);
 };
 
-std::unique_ptr<core::PlaySession> RtspServer::State::Open(const std::string& stream,
-                                                           const std::string& ip,
-                                                           const std::string& url) {
+namespace {
+
+// Runs |ask| on |context| and waits (on this client thread) for the session it hands to |done|.
+template <typename Session>
+std::unique_ptr<Session> AskMain(
+    GMainContext* context,
+    std::function<void(std::function<void(std::unique_ptr<Session>, std::string)>)> ask,
+    std::string* error) {
   struct Answer {
     std::mutex m;
     std::condition_variable cv;
     bool done = false;
-    std::unique_ptr<core::PlaySession> session;
+    std::unique_ptr<Session> session;
     std::string error;
   };
   auto answer = std::make_shared<Answer>();
-  core::PlayRequest request{.connector = "RTSP", .url = url, .stream = stream, .client_ip = ip};
-  RunOn(context, [this, answer, request] {
-    auto finish = [answer](std::unique_ptr<core::PlaySession> s, std::string error) {
+  RunOn(context, [answer, ask] {
+    ask([answer](std::unique_ptr<Session> s, std::string e) {
       std::lock_guard lock(answer->m);
       answer->session = std::move(s);
-      answer->error = std::move(error);
+      answer->error = std::move(e);
       answer->done = true;
       answer->cv.notify_all();
-    };
-    if (!host) return finish(nullptr, "server stopping");
-    host->OpenForPlay(request, [finish](Result<std::unique_ptr<core::PlaySession>> r) {
-      if (r) finish(std::move(r.value()), {});
-      else finish(nullptr, r.error().ToString());
     });
   });
   std::unique_lock lock(answer->m);
   if (!answer->cv.wait_for(lock, kOpenTimeout, [&] { return answer->done; })) {
-    GST_WARNING("rtsp: %s from %s: no answer from the stream host", stream.c_str(), ip.c_str());
+    *error = "no answer from the stream host";
     return nullptr;
   }
-  if (!answer->session)
-    GST_INFO("rtsp: play %s from %s refused: %s", stream.c_str(), ip.c_str(),
-             answer->error.c_str());
+  *error = answer->error;
   return std::move(answer->session);
+}
+
+// Ends a session on the main context, like every StreamHost call.
+template <typename Session>
+void EndOnMain(GMainContext* context, std::unique_ptr<Session> session) {
+  if (!session) return;
+  auto* heap = new std::unique_ptr<Session>(std::move(session));
+  RunOn(context, [heap] { delete heap; });
+}
+
+}  // namespace
+
+std::unique_ptr<core::PlaySession> RtspServer::State::Open(const std::string& stream,
+                                                           const std::string& ip,
+                                                           const std::string& url) {
+  core::PlayRequest request{.connector = "RTSP", .url = url, .stream = stream, .client_ip = ip};
+  std::string error;
+  auto session = AskMain<core::PlaySession>(
+      context,
+      [this, request](auto done) {
+        if (!host) return done(nullptr, "server stopping");
+        host->OpenForPlay(request, [done](Result<std::unique_ptr<core::PlaySession>> r) {
+          if (r) done(std::move(r.value()), {});
+          else done(nullptr, r.error().ToString());
+        });
+      },
+      &error);
+  if (!session)
+    GST_INFO("rtsp: play %s from %s refused: %s", stream.c_str(), ip.c_str(), error.c_str());
+  return session;
+}
+
+std::unique_ptr<core::PublishSession> RtspServer::State::Authorize(
+    const core::PublishRequest& request) {
+  std::string error;
+  auto session = AskMain<core::PublishSession>(
+      context,
+      [this, request](auto done) {
+        if (!host) return done(nullptr, "server stopping");
+        host->AuthorizePublish(request, [done](Result<std::unique_ptr<core::PublishSession>> r) {
+          if (r) done(std::move(r.value()), {});
+          else done(nullptr, r.error().ToString());
+        });
+      },
+      &error);
+  // The request URL and key are never logged: they may hold a stream key.
+  if (!session)
+    GST_INFO("rtsp: publish from %s refused: %s", request.client_ip.c_str(), error.c_str());
+  return session;
 }
 
 struct MountRef {
@@ -129,6 +189,16 @@ static void OnMediaUnprepared(GstRTSPMedia*, gpointer data) {
   GST_INFO("rtsp: %s unmounted (no viewers)", ref->path.c_str());
 }
 
+void RtspServer::State::AddFactory(const std::string& path, GstRTSPMediaFactory* factory,
+                                   bool record) {
+  g_signal_connect_data(factory, "media-configure", G_CALLBACK(OnMediaConfigure),
+                        new MountRef{weak_from_this(), path}, DeleteMountRef, GConnectFlags(0));
+  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+  gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);  // takes the factory
+  g_object_unref(mounts);
+  mounted[path] = record;
+}
+
 bool RtspServer::State::Mount(const std::string& path, core::PlaySession& session) {
   std::lock_guard lock(mutex);
   if (mounted.count(path)) return true;
@@ -142,28 +212,45 @@ bool RtspServer::State::Mount(const std::string& path, core::PlaySession& sessio
   gst_rtsp_media_factory_set_launch(factory, launch->c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   gst_rtsp_media_factory_set_latency(factory, 100);
-  g_signal_connect_data(factory, "media-configure", G_CALLBACK(OnMediaConfigure),
-                        new MountRef{weak_from_this(), path}, DeleteMountRef, GConnectFlags(0));
-  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
-  gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);  // takes the factory
-  g_object_unref(mounts);
-  mounted.insert(path);
-  GST_INFO("rtsp: %s mounted: %s", path.c_str(), launch->c_str());
+  AddFactory(path, factory, false);
+  GST_INFO("rtsp: %s mounted for play: %s", session.stream().c_str(), launch->c_str());
   return true;
 }
 
+void RtspServer::State::MountRecord(const std::string& path, const std::string& launch) {
+  std::lock_guard lock(mutex);
+  if (mounted.count(path)) {
+    GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
+    gst_rtsp_mount_points_remove_factory(mounts, path.c_str());  // a previous publisher's
+    g_object_unref(mounts);
+  }
+  GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
+  gst_rtsp_media_factory_set_launch(factory, launch.c_str());
+  gst_rtsp_media_factory_set_transport_mode(factory, GST_RTSP_TRANSPORT_MODE_RECORD);
+  gst_rtsp_media_factory_set_latency(factory, 200);
+  AddFactory(path, factory, true);
+}
+
 void RtspServer::State::Release(GstRTSPClient* client) {
-  SessionList sessions;
+  auto* sessions = new SessionList;
+  auto* published = new std::vector<std::unique_ptr<core::PublishSession>>;
   {
     std::lock_guard lock(mutex);
-    auto it = viewers.find(client);
-    if (it == viewers.end()) return;
-    sessions = std::move(it->second);
-    viewers.erase(it);
+    if (auto it = viewers.find(client); it != viewers.end()) {
+      *sessions = std::move(it->second);
+      viewers.erase(it);
+    }
+    if (auto it = publishers.find(client); it != publishers.end()) {
+      *published = std::move(it->second);
+      publishers.erase(it);
+    }
+    announced.erase(client);
   }
   // Sessions end on the main context, like every StreamHost call.
-  auto* heap = new SessionList(std::move(sessions));
-  RunOn(context, [heap] { delete heap; });
+  RunOn(context, [sessions, published] {
+    delete sessions;
+    delete published;
+  });
 }
 
 namespace {
@@ -200,22 +287,94 @@ GstRTSPStatusCode OnPreDescribe(GstRTSPClient* client, GstRTSPContext* ctx, gpoi
     if (session->buffer() && session->buffer()->ReadyForPlay(waited)) break;
     if (waited > kReadyTimeoutMs) {
       GST_INFO("rtsp: %s not playable after %" G_GINT64_FORMAT " ms", stream.c_str(), waited);
-      state->Release(client);
-      auto* heap = new std::unique_ptr<core::PlaySession>(std::move(session));
-      RunOn(state->context, [heap] { delete heap; });
+      EndOnMain(state->context, std::move(session));
       return GST_RTSP_STS_SERVICE_UNAVAILABLE;
     }
     g_usleep(20000);
   }
   if (!state->Mount(path, *session)) {
-    auto* heap = new std::unique_ptr<core::PlaySession>(std::move(session));
-    RunOn(state->context, [heap] { delete heap; });
+    EndOnMain(state->context, std::move(session));
     return GST_RTSP_STS_UNSUPPORTED_MEDIA_TYPE;
   }
   std::lock_guard lock(state->mutex);
   state->viewers[client].push_back(std::move(session));
   return GST_RTSP_STS_OK;
 }
+
+// The media sections of an ANNOUNCE body, or nullopt when it is not an SDP.
+std::optional<std::vector<AnnouncedMedia>> ParseAnnounce(GstRTSPMessage* request) {
+  guint8* body = nullptr;
+  guint size = 0;
+  if (!request || gst_rtsp_message_get_body(request, &body, &size) != GST_RTSP_OK || size == 0)
+    return std::nullopt;
+  return ParseAnnouncedSdp({body, size});
+}
+
+// ANNOUNCE: a publisher (rtsp://HOST:5554/STREAM or /APP/KEY, as RTMP). The stream host decides
+// (push:// source, keys, triggers); then a RECORD factory for this path stores what the SDP
+// announces into the stream's buffer. Runs from the mount points' path lookup (rtsp_mounts.h);
+// false fails the lookup (the publisher gets an error status).
+bool OnAnnounce(RtspServer::State* state, GstRTSPContext* ctx) {
+  GstRTSPClient* client = ctx->client;
+  if (!client || !ctx->uri || !ctx->uri->abspath) return false;
+  std::string path = ctx->uri->abspath;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  gchar** parts = g_strsplit(path.c_str() + 1, "/", -1);
+  const guint n = g_strv_length(parts);
+  core::PublishRequest request{.connector = "RTSP", .client_ip = ClientIp(client)};
+  if (n == 1 || n == 2) {
+    request.app = n == 2 ? parts[0] : "";
+    request.stream_key = parts[n - 1];
+  }
+  g_strfreev(parts);
+  if (request.stream_key.empty()) return false;
+  auto medias = ParseAnnounce(ctx->request);
+  if (!medias) {
+    GST_INFO("rtsp: ANNOUNCE from %s without an SDP", request.client_ip.c_str());
+    return false;
+  }
+  gchar* url = gst_rtsp_url_get_request_uri(ctx->uri);
+  request.url = url ? url : "";
+  g_free(url);
+  auto session = state->Authorize(request);
+  if (!session) return false;
+  auto launch = SafeName(session->stream()) ? RecordLaunchFor(session->stream(), *medias)
+                                            : std::nullopt;
+  if (!launch) {
+    GST_INFO("rtsp: publish to %s: no announced media can be stored", session->stream().c_str());
+    EndOnMain(state->context, std::move(session));
+    return false;
+  }
+  state->MountRecord(kRecordPrefix + path, *launch);
+  GST_INFO("rtsp: %s publishing from %s: %s", session->stream().c_str(),
+           request.client_ip.c_str(), launch->c_str());
+  std::lock_guard lock(state->mutex);
+  state->publishers[client].push_back(std::move(session));
+  state->announced[client] = path;
+  return true;
+}
+
+}  // namespace
+
+std::string RtspServer::State::MapPath(GstRTSPContext* ctx, const std::string& path) {
+  std::string announced_path;
+  {
+    std::lock_guard lock(mutex);
+    auto it = ctx->client ? announced.find(ctx->client) : announced.end();
+    if (it != announced.end()) announced_path = it->second;
+  }
+  auto own = [&](const std::string& p) {  // the publisher's URL, or it plus a control part
+    return !announced_path.empty() &&
+           (p == announced_path || p.rfind(announced_path + "/", 0) == 0);
+  };
+  if (path.rfind(kRecordPrefix, 0) == 0)  // already mapped, and only for its publisher
+    return own(path.substr(kRecordPrefix.size())) ? path : "";
+  if (own(path)) return kRecordPrefix + path;
+  if (ctx->method == GST_RTSP_ANNOUNCE) return OnAnnounce(this, ctx) ? kRecordPrefix + path : "";
+  return path;
+}
+
+namespace {
 
 void OnClientClosed(GstRTSPClient* client, gpointer data) {
   if (auto state = static_cast<ClientRef*>(data)->state.lock()) state->Release(client);
@@ -250,12 +409,19 @@ RtspServer::~RtspServer() {
   g_object_unref(state_->server);
   std::lock_guard lock(state_->mutex);
   state_->viewers.clear();  // on the main context: sessions end here
+  state_->publishers.clear();
 }
 
 Result<uint16_t> RtspServer::Start(GMainContext* context, const std::string& address,
                                    uint16_t port) {
   state_->context = context;
-  state_->server = gst_rtsp_server_new();
+  std::weak_ptr<State> weak = state_;
+  state_->server = NewServer(
+      [weak](GstRTSPContext* ctx, const std::string& path) {
+        auto state = weak.lock();
+        return state ? state->MapPath(ctx, path) : std::string();
+      },
+      kBodyLimit);
   gst_rtsp_server_set_address(state_->server, address.c_str());
   gst_rtsp_server_set_service(state_->server, std::to_string(port).c_str());
   GstRTSPThreadPool* pool = gst_rtsp_server_get_thread_pool(state_->server);

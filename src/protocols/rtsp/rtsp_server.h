@@ -1,7 +1,10 @@
-// RtspServer: RTSP play (rtsp://HOST:5554/STREAM) on gst-rtsp-server. A stream is mounted when the
+// RtspServer: RTSP play (rtsp://HOST:5554/STREAM) and publish (ANNOUNCE/RECORD to
+// rtsp://HOST:5554/STREAM or /APP/KEY) on gst-rtsp-server. A stream is mounted for play when the
 // first client DESCRIBEs it: one shared media per stream (dtscsrc and a payloader per track, see
 // rtsp_launch.h), so every RTSP viewer of a stream shares one pipeline; the mount goes away when
-// the last viewer left. Each client holds a core::PlaySession (viewer count, on-demand start).
+// the last viewer left. A publisher's ANNOUNCE goes through the StreamHost's publish decisions,
+// then a RECORD media (depayloaders into dtscsink) stores its tracks. Each client holds its
+// core::PlaySession / PublishSession.
 // Thread: construct, Start and destroy on the thread that runs |context|; RTSP clients are served
 // from gst-rtsp-server's own client threads, which marshal to |context| for the StreamHost.
 #pragma once
