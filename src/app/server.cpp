@@ -35,6 +35,7 @@ Server::Server(CliOptions options) : options_(std::move(options)) {}
 Server::~Server() {
   control_.reset();
   rtmp_.reset();
+  rtsp_.reset();
   http_.reset();
   segments_.reset();
   registry_.reset();
@@ -115,6 +116,7 @@ void Server::Run() {
   GST_INFO("shutting down");
   control_.reset();
   rtmp_.reset();
+  rtsp_.reset();
   http_.reset();
   segments_.reset();
   registry_.reset();
