@@ -77,7 +77,13 @@ Status Server::Start() {
   segment_options.canonical_name = cmaf::CanonicalStreamName;
   segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
   cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
-  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
+  rtmp::RtmpConfig rtmp_config;
+  if (const config::ProtocolConfig* p = config_->typed().FindProtocol("RTMP")) {
+    if (p->merge_write_ms >= 0) rtmp_config.merge_write_ms = uint32_t(p->merge_write_ms);
+    if (p->merge_write_players >= 0)
+      rtmp_config.merge_write_players = uint32_t(p->merge_write_players);
+  }
+  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
   if (!rtmp_port) return rtmp_port.error();

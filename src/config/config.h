@@ -29,6 +29,9 @@ struct StreamConfig {
 struct ProtocolConfig {
   std::string connector;
   int port = -1;  // -1 = the connector's default
+  // RTMP merged writes ("merge_write_ms", "merge_write_players"); -1 = the server's default.
+  int64_t merge_write_ms = -1;
+  int64_t merge_write_players = -1;
 };
 
 struct ServerConfig {
@@ -50,9 +53,13 @@ struct ServerConfig {
   }
   // Port of |connector| from config.protocols, or -1.
   int ProtocolPort(const std::string& connector) const {
+    const ProtocolConfig* p = FindProtocol(connector);
+    return p ? p->port : -1;
+  }
+  const ProtocolConfig* FindProtocol(const std::string& connector) const {
     for (const auto& p : protocols)
-      if (p.connector == connector) return p.port;
-    return -1;
+      if (p.connector == connector) return &p;
+    return nullptr;
   }
 };
 

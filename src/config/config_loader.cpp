@@ -58,6 +58,12 @@ Status ParseProtocols(JsonObject* cfg, ServerConfig& out) {
     auto port = ReadInt(o, "port", -1, path);
     if (!port) return port.error();
     p.port = static_cast<int>(port.value());
+    auto merge_ms = ReadInt(o, "merge_write_ms", -1, path);
+    if (!merge_ms) return merge_ms.error();
+    p.merge_write_ms = merge_ms.value();
+    auto merge_players = ReadInt(o, "merge_write_players", -1, path);
+    if (!merge_players) return merge_players.error();
+    p.merge_write_players = merge_players.value();
     out.protocols.push_back(std::move(p));
   }
   return OkStatus();

@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "base/log.h"
 #include "protocols/rtmp/bytes.h"
 #include "protocols/rtmp/chunk.h"
@@ -171,7 +173,10 @@ class FakePlayer : public FanoutPlayer {
   }
   bool Congested() const override { return congested; }
   void DropQueuedMedia() override { ++drops; }
-  void FlushOutput() override {}
+  void FlushOutput() override {
+    ++flushes;
+    if (on_flush) on_flush();
+  }
   void OnStreamEnd() override { ended = true; }
   std::vector<Message> Messages(uint32_t chunk_size) {
     ChunkReader r;
@@ -183,7 +188,9 @@ class FakePlayer : public FanoutPlayer {
   }
   bool congested = false;
   int drops = 0;
+  int flushes = 0;
   bool ended = false;
+  std::function<void()> on_flush;  // e.g. a player that closes while being flushed
 
  private:
   std::string bytes_;
@@ -257,6 +264,66 @@ TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
   EXPECT_EQ(msgs[1].payload, std::string("\x90hvc1", 5) + "HVCC");              // SequenceStart
   EXPECT_EQ(msgs[2].payload, std::string("\x91hvc1\x00\x00\x28", 8) + "key");  // CodedFrames, cts 40
   fanout->RemovePlayer(&player);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
+TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayersAndSurvivesClosesDuringFlush) {
+  RtmpConfig config;
+  config.merge_write_players = 3;
+  config.merge_write_ms = 600000;  // never fires in this test: only urgent flushes go out
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
+  Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer a, b;
+  fanout->AddPlayer(&a);
+  fanout->AddPlayer(&b);
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 1);  // a joiner is flushed at once
+
+  // Two players: below the threshold, every frame goes out at once.
+  Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 2);
+  EXPECT_EQ(b.flushes, 2);
+
+  // Three players: frames wait for the merge timer; a joiner still starts at once, and its
+  // flush takes the others' queued frames along.
+  FakePlayer c;
+  fanout->AddPlayer(&c);
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  int b_before = b.flushes;
+  Feed(in.get(), Media(kVideo, 80, Avc(false, false, 0, "d2")));
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(b.flushes, b_before);  // merged: nothing sent yet
+  EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
+
+  FakePlayer e;
+  e.on_flush = [&] {
+    fanout->RemovePlayer(&e);  // closes while flushed, and takes |a| down with it
+    fanout->RemovePlayer(&a);
+  };
+  int a_before = a.flushes;
+  fanout->AddPlayer(&e);
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(b.flushes, b_before + 1);
+  EXPECT_EQ(c.flushes, 2);
+  EXPECT_EQ(e.flushes, 1);
+  EXPECT_EQ(a.flushes, a_before + 1);  // flushed before |e| removed it
+  EXPECT_EQ(fanout->players(), 2u);    // b and c
+  Feed(in.get(), Media(kVideo, 120, Avc(false, false, 0, "d3")));  // two players again
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, a_before + 1);
+  EXPECT_EQ(e.flushes, 1);
+  EXPECT_EQ(b.flushes, b_before + 2);
+  fanout->RemovePlayer(&b);
+  fanout->RemovePlayer(&c);
+  EXPECT_EQ(fanout->players(), 0u);
   fanout.reset();
   g_main_context_pop_thread_default(ctx);
   g_main_context_unref(ctx);

@@ -45,7 +45,7 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
 
   void AddPlayer(FanoutPlayer* player);
   void RemovePlayer(FanoutPlayer* player);
-  size_t players() const { return players_.size(); }
+  size_t players() const { return players_.size() - removed_; }
   uint64_t skips() const { return skips_; }
   dtsc::LiveBuffer* buffer() const { return buffer_.get(); }
 
@@ -84,7 +84,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   std::shared_ptr<std::atomic<bool>> drain_pending_ = std::make_shared<std::atomic<bool>>(false);
   GSource* flush_source_ = nullptr;
   bool flush_urgent_ = false;  // flush_source_ is an idle, not a batching timer
-  bool queued_video_ = false;  // Distribute queued a video frame since the last flush
+  bool flushing_ = false;      // FlushCallback is walking players_
+  size_t removed_ = 0;         // entries of players_ cleared while flushing
 
   std::vector<TrackOut> tracks_;
   bool has_video_ = false;
