@@ -79,9 +79,13 @@ Status Server::Start() {
   cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   rtmp::RtmpConfig rtmp_config;
   if (const config::ProtocolConfig* p = config_->typed().FindProtocol("RTMP")) {
-    if (p->merge_write_ms >= 0) rtmp_config.merge_write_ms = uint32_t(p->merge_write_ms);
-    if (p->merge_write_players >= 0)
-      rtmp_config.merge_write_players = uint32_t(p->merge_write_players);
+    auto set = [](int64_t v, uint32_t& out) {
+      if (v >= 0) out = uint32_t(std::min<int64_t>(v, UINT32_MAX));
+    };
+    set(p->merge_write_ms, rtmp_config.merge_write_ms);
+    set(p->merge_write_players, rtmp_config.merge_write_players);
+    set(p->ping_interval_ms, rtmp_config.ping_interval_ms);
+    set(p->ping_timeout_ms, rtmp_config.ping_timeout_ms);
   }
   rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,

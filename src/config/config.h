@@ -29,9 +29,12 @@ struct StreamConfig {
 struct ProtocolConfig {
   std::string connector;
   int port = -1;  // -1 = the connector's default
-  // RTMP merged writes ("merge_write_ms", "merge_write_players"); -1 = the server's default.
+  // RTMP merged writes and pings ("merge_write_ms", "merge_write_players", "ping_interval_ms",
+  // "ping_timeout_ms"); -1 = the server's default.
   int64_t merge_write_ms = -1;
   int64_t merge_write_players = -1;
+  int64_t ping_interval_ms = -1;
+  int64_t ping_timeout_ms = -1;
 };
 
 struct ServerConfig {

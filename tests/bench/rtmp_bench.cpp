@@ -343,6 +343,7 @@ int main(int argc, char** argv) {
   RtmpConfig config;
   config.max_connections_per_ip = 0;
   config.merge_write_ms = batch_ms;
+  config.ping_interval_ms = 0;  // the minimal players never answer pings
   BenchServer server = ForkBenchServer(config);
   pid_t child = server.pid;
   uint16_t port = server.port;

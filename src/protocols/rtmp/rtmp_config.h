@@ -13,6 +13,10 @@ struct RtmpConfig {
   uint32_t window_ack_size = 2500000;
   uint32_t handshake_timeout_ms = 10000;        // handshake + connect must finish in this time
   uint32_t publish_idle_timeout_ms = 30000;     // a publisher that sends nothing is dropped
+  // A connected client that sent nothing for |ping_interval_ms| gets a PingRequest; one that
+  // then sends nothing (no PingResponse) for |ping_timeout_ms| is closed. 0 = no pings.
+  uint32_t ping_interval_ms = 60000;
+  uint32_t ping_timeout_ms = 30000;
   // A player whose queue holds more than this many bytes skips to the next keyframe.
   uint32_t max_player_queue = 2 * 1024 * 1024;
   // SO_SNDBUF of player sockets in bytes (0 = kernel autotuning): bounds kernel memory per player
