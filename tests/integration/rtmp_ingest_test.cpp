@@ -269,7 +269,7 @@ TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
   g_main_context_unref(ctx);
 }
 
-TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayersAndSurvivesClosesDuringFlush) {
+TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
   RtmpConfig config;
   config.merge_write_players = 3;
   config.merge_write_ms = 600000;  // never fires in this test: only urgent flushes go out
@@ -292,37 +292,55 @@ TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayersAndSurvivesClosesDuringFlush
   EXPECT_EQ(a.flushes, 2);
   EXPECT_EQ(b.flushes, 2);
 
-  // Three players: frames wait for the merge timer; a joiner still starts at once, and its
-  // flush takes the others' queued frames along.
+  // Three players: frames wait for the merge timer, and a joiner does not flush the others.
   FakePlayer c;
   fanout->AddPlayer(&c);
-  while (g_main_context_iteration(ctx, FALSE)) {}
-  int b_before = b.flushes;
   Feed(in.get(), Media(kVideo, 80, Avc(false, false, 0, "d2")));
   while (g_main_context_iteration(ctx, FALSE)) {}
-  EXPECT_EQ(b.flushes, b_before);  // merged: nothing sent yet
+  EXPECT_EQ(b.flushes, 2);
+  EXPECT_EQ(c.flushes, 0);
   EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
+  EXPECT_EQ(c.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
 
-  FakePlayer e;
-  e.on_flush = [&] {
-    fanout->RemovePlayer(&e);  // closes while flushed, and takes |a| down with it
+  // The end of the stream goes out at once.
+  buffer_->Close();
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(b.flushes, 3);
+  EXPECT_TRUE(c.ended);
+  EXPECT_EQ(c.flushes, 1);
+  for (FakePlayer* p : {&a, &b, &c}) fanout->RemovePlayer(p);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
+TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
+  RtmpConfig config;
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
+  Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer a, b, c;
+  c.on_flush = [&] {
+    fanout->RemovePlayer(&c);  // closes while flushed, and takes |a| down with it
     fanout->RemovePlayer(&a);
   };
-  int a_before = a.flushes;
-  fanout->AddPlayer(&e);
+  for (FakePlayer* p : {&a, &b, &c}) fanout->AddPlayer(p);
   while (g_main_context_iteration(ctx, FALSE)) {}
-  EXPECT_EQ(b.flushes, b_before + 1);
-  EXPECT_EQ(c.flushes, 2);
-  EXPECT_EQ(e.flushes, 1);
-  EXPECT_EQ(a.flushes, a_before + 1);  // flushed before |e| removed it
-  EXPECT_EQ(fanout->players(), 2u);    // b and c
-  Feed(in.get(), Media(kVideo, 120, Avc(false, false, 0, "d3")));  // two players again
+  EXPECT_EQ(a.flushes, 1);  // flushed before |c| removed it
+  EXPECT_EQ(b.flushes, 1);
+  EXPECT_EQ(c.flushes, 1);
+  EXPECT_EQ(fanout->players(), 1u);
+  Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
   while (g_main_context_iteration(ctx, FALSE)) {}
-  EXPECT_EQ(a.flushes, a_before + 1);
-  EXPECT_EQ(e.flushes, 1);
-  EXPECT_EQ(b.flushes, b_before + 2);
+  EXPECT_EQ(a.flushes, 1);
+  EXPECT_EQ(c.flushes, 1);
+  EXPECT_EQ(b.flushes, 2);
+  EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d1"));
   fanout->RemovePlayer(&b);
-  fanout->RemovePlayer(&c);
   EXPECT_EQ(fanout->players(), 0u);
   fanout.reset();
   g_main_context_pop_thread_default(ctx);

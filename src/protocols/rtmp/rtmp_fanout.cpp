@@ -127,8 +127,7 @@ void StreamFanout::Drain() {
   if (!any) return;
   // Merged writes: with many players, frames collect for up to merge_write_ms and go out in
   // one send per player (the kernel's per-send cost dominates, not the bytes).
-  bool batching = config_.merge_write_ms > 0 && players_.size() >= config_.merge_write_players;
-  ScheduleFlush(urgent || !batching);
+  ScheduleFlush(urgent || !Merging());
 }
 
 void StreamFanout::AddPlayer(FanoutPlayer* player) {
@@ -140,7 +139,13 @@ void StreamFanout::AddPlayer(FanoutPlayer* player) {
   }
   players_.push_back(st);
   if (ended_) player->OnStreamEnd();
-  ScheduleFlush(true);
+  // With merged writes, a joiner does not flush everyone early (many joins would defeat the
+  // merging): the connection flushes its own first bytes after AddPlayer.
+  ScheduleFlush(ended_ || !Merging());
+}
+
+bool StreamFanout::Merging() const {
+  return config_.merge_write_ms > 0 && players_.size() >= config_.merge_write_players;
 }
 
 void StreamFanout::RemovePlayer(FanoutPlayer* player) {

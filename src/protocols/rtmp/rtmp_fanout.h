@@ -43,6 +43,7 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   // created once the buffer is playable, so it sees every track of the publish.
   void Start();
 
+  // Queues the player's first messages; with merged writes the caller flushes the new player.
   void AddPlayer(FanoutPlayer* player);
   void RemovePlayer(FanoutPlayer* player);
   size_t players() const { return players_.size() - removed_; }
@@ -71,6 +72,7 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   GBytes* Headers(uint32_t timestamp);
   GBytes* SerializeFrame(const TrackOut& track, const dtsc::Frame& frame);
   void ClearGop();
+  bool Merging() const;  // enough players for merged writes
   void ScheduleFlush(bool urgent);
   void CancelFlush();
   static gboolean FlushCallback(gpointer data);
