@@ -79,7 +79,17 @@ Status Server::Start() {
   segment_options.canonical_name = cmaf::CanonicalStreamName;
   segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
   cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
-  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_);
+  rtmp::RtmpConfig rtmp_config;
+  if (const config::ProtocolConfig* p = config_->typed().FindProtocol("RTMP")) {
+    auto set = [](int64_t v, uint32_t& out) {
+      if (v >= 0) out = uint32_t(std::min<int64_t>(v, UINT32_MAX));
+    };
+    set(p->merge_write_ms, rtmp_config.merge_write_ms);
+    set(p->merge_write_players, rtmp_config.merge_write_players);
+    set(p->ping_interval_ms, rtmp_config.ping_interval_ms);
+    set(p->ping_timeout_ms, rtmp_config.ping_timeout_ms);
+  }
+  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
   auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
                                 static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
   if (!rtmp_port) return rtmp_port.error();

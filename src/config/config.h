@@ -29,6 +29,12 @@ struct StreamConfig {
 struct ProtocolConfig {
   std::string connector;
   int port = -1;  // -1 = the connector's default
+  // RTMP merged writes and pings ("merge_write_ms", "merge_write_players", "ping_interval_ms",
+  // "ping_timeout_ms"); -1 = the server's default.
+  int64_t merge_write_ms = -1;
+  int64_t merge_write_players = -1;
+  int64_t ping_interval_ms = -1;
+  int64_t ping_timeout_ms = -1;
 };
 
 struct ServerConfig {
@@ -50,9 +56,13 @@ struct ServerConfig {
   }
   // Port of |connector| from config.protocols, or -1.
   int ProtocolPort(const std::string& connector) const {
+    const ProtocolConfig* p = FindProtocol(connector);
+    return p ? p->port : -1;
+  }
+  const ProtocolConfig* FindProtocol(const std::string& connector) const {
     for (const auto& p : protocols)
-      if (p.connector == connector) return p.port;
-    return -1;
+      if (p.connector == connector) return &p;
+    return nullptr;
   }
 };
 

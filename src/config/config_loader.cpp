@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include <utility>
+
 #include "base/gst_ref.h"
 
 namespace haze::config {
@@ -58,6 +60,14 @@ Status ParseProtocols(JsonObject* cfg, ServerConfig& out) {
     auto port = ReadInt(o, "port", -1, path);
     if (!port) return port.error();
     p.port = static_cast<int>(port.value());
+    for (auto [key, field] : {std::pair{"merge_write_ms", &p.merge_write_ms},
+                              std::pair{"merge_write_players", &p.merge_write_players},
+                              std::pair{"ping_interval_ms", &p.ping_interval_ms},
+                              std::pair{"ping_timeout_ms", &p.ping_timeout_ms}}) {
+      auto v = ReadInt(o, key, -1, path);
+      if (!v) return v.error();
+      *field = v.value();
+    }
     out.protocols.push_back(std::move(p));
   }
   return OkStatus();

@@ -3,7 +3,7 @@
 // H.264+AAC stream in real time and attaches N minimal players (1, 100, 1000) that read and
 // discard bytes. Prints CPU % of one core per 100 players, memory per player, whether all players
 // keep up, the first-frame time of a joining player and the publish-to-play delay.
-// Usage: rtmp_bench [max_players=1000] [seconds_per_step=4] [batch_interval_ms=40]
+// Usage: rtmp_bench [max_players=1000] [seconds_per_step=4] [merge_write_ms=100]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -338,11 +338,12 @@ int main(int argc, char** argv) {
   using namespace haze::rtmp;
   size_t max_players = argc > 1 ? size_t(std::atol(argv[1])) : 1000;
   int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
-  uint32_t batch_ms = argc > 3 ? uint32_t(std::atoi(argv[3])) : RtmpConfig().batch_interval_ms;
+  uint32_t batch_ms = argc > 3 ? uint32_t(std::atoi(argv[3])) : RtmpConfig().merge_write_ms;
   signal(SIGPIPE, SIG_IGN);
   RtmpConfig config;
   config.max_connections_per_ip = 0;
-  config.batch_interval_ms = batch_ms;
+  config.merge_write_ms = batch_ms;
+  config.ping_interval_ms = 0;  // the minimal players never answer pings
   BenchServer server = ForkBenchServer(config);
   pid_t child = server.pid;
   uint16_t port = server.port;

@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "base/log.h"
 #include "protocols/rtmp/bytes.h"
 #include "protocols/rtmp/chunk.h"
@@ -169,7 +171,10 @@ class FakePlayer : public FanoutPlayer {
   }
   bool Congested() const override { return congested; }
   void DropQueuedMedia() override { ++drops; }
-  void FlushOutput() override {}
+  void FlushOutput() override {
+    ++flushes;
+    if (on_flush) on_flush();
+  }
   void OnStreamEnd() override { ended = true; }
   std::vector<Message> Messages(uint32_t chunk_size) {
     ChunkReader r;
@@ -181,7 +186,9 @@ class FakePlayer : public FanoutPlayer {
   }
   bool congested = false;
   int drops = 0;
+  int flushes = 0;
   bool ended = false;
+  std::function<void()> on_flush;  // e.g. a player that closes while being flushed
 
  private:
   std::string bytes_;
@@ -255,6 +262,84 @@ TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
   EXPECT_EQ(msgs[1].payload, std::string("\x90hvc1", 5) + "HVCC");              // SequenceStart
   EXPECT_EQ(msgs[2].payload, std::string("\x91hvc1\x00\x00\x28", 8) + "key");  // CodedFrames, cts 40
   fanout->RemovePlayer(&player);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
+TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
+  RtmpConfig config;
+  config.merge_write_players = 3;
+  config.merge_write_ms = 600000;  // never fires in this test: only urgent flushes go out
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
+  Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer a, b;
+  fanout->AddPlayer(&a);
+  fanout->AddPlayer(&b);
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 1);  // a joiner is flushed at once
+
+  // Two players: below the threshold, every frame goes out at once.
+  Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 2);
+  EXPECT_EQ(b.flushes, 2);
+
+  // Three players: frames wait for the merge timer, and a joiner does not flush the others.
+  FakePlayer c;
+  fanout->AddPlayer(&c);
+  Feed(in.get(), Media(kVideo, 80, Avc(false, false, 0, "d2")));
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(b.flushes, 2);
+  EXPECT_EQ(c.flushes, 0);
+  EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
+  EXPECT_EQ(c.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
+
+  // The end of the stream goes out at once.
+  buffer_->Close();
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(b.flushes, 3);
+  EXPECT_TRUE(c.ended);
+  EXPECT_EQ(c.flushes, 1);
+  for (FakePlayer* p : {&a, &b, &c}) fanout->RemovePlayer(p);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
+TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
+  RtmpConfig config;
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
+  Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer a, b, c;
+  c.on_flush = [&] {
+    fanout->RemovePlayer(&c);  // closes while flushed, and takes |a| down with it
+    fanout->RemovePlayer(&a);
+  };
+  for (FakePlayer* p : {&a, &b, &c}) fanout->AddPlayer(p);
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 1);  // flushed before |c| removed it
+  EXPECT_EQ(b.flushes, 1);
+  EXPECT_EQ(c.flushes, 1);
+  EXPECT_EQ(fanout->players(), 1u);
+  Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
+  while (g_main_context_iteration(ctx, FALSE)) {}
+  EXPECT_EQ(a.flushes, 1);
+  EXPECT_EQ(c.flushes, 1);
+  EXPECT_EQ(b.flushes, 2);
+  EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d1"));
+  fanout->RemovePlayer(&b);
+  EXPECT_EQ(fanout->players(), 0u);
   fanout.reset();
   g_main_context_pop_thread_default(ctx);
   g_main_context_unref(ctx);

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "dummy_stream_host.h"
 #include "protocols/rtmp/amf0.h"
+#include "protocols/rtmp/bytes.h"
 #include "protocols/rtmp/chunk.h"
 #include "protocols/rtmp/handshake.h"
 #include "protocols/rtmp/rtmp_server.h"
@@ -339,6 +340,86 @@ TEST_F(RtmpServerTest, SlowPlayerSkipsWithoutAffectingOthers) {
   EXPECT_TRUE(loop_.RunUntil([&] { return good.frames() >= frames + 25; }, 5000));
   EXPECT_EQ(server.Stats().players, 2u);
   close(stalled);
+}
+
+// A raw player that parses what the server sends and answers PingRequests if |answer|.
+class PingClient {
+ public:
+  PingClient(TestLoop& loop, uint16_t port, bool answer)
+      : fd_(RawPlayer(loop, port, "test")), answer_(answer) {}
+  ~PingClient() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // Reads what is there without blocking (the server runs on this thread).
+  void Poll() {
+    char buf[8192];
+    while (!eof_) {
+      ssize_t n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        in_.append(buf, size_t(n));
+        continue;
+      }
+      eof_ = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+      break;
+    }
+    std::vector<Message> msgs;
+    auto used = reader_.Parse(in_, &msgs);
+    ASSERT_TRUE(used.ok());
+    in_.erase(0, used.value());
+    for (const auto& m : msgs) {
+      if (m.type != kUserControl || m.payload.size() != 6 ||
+          ReadU16(reinterpret_cast<const uint8_t*>(m.payload.data())) != kPingRequest)
+        continue;
+      ++pings_;
+      if (!answer_) continue;
+      std::string pong = m.payload, out;
+      pong[1] = char(kPingResponse);  // same timestamp back
+      WriteChunks(2, kUserControl, 0, 0, pong, kDefaultChunkSize, &out);
+      ASSERT_EQ(write(fd_, out.data(), out.size()), ssize_t(out.size()));
+    }
+  }
+  bool eof() const { return eof_; }
+  int pings() const { return pings_; }
+
+ private:
+  int fd_;
+  bool answer_;
+  bool eof_ = false;
+  int pings_ = 0;
+  std::string in_;
+  ChunkReader reader_;
+};
+
+TEST_F(RtmpServerTest, IdleClientsArePingedAndSilentOnesClosed) {
+  RtmpConfig config;
+  config.ping_interval_ms = 200;
+  config.ping_timeout_ms = 1000;
+  RtmpServer server(host_, config);
+  auto port = server.Start(loop_.context(), "127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  PingClient answering(loop_, port.value(), true), silent(loop_, port.value(), false);
+  ASSERT_TRUE(answering.ok() && silent.ok());
+  // The silent player is pinged, then closed; the answering one outlives it and is pinged again
+  // after each answer.
+  ASSERT_TRUE(loop_.RunUntil(
+      [&] {
+        answering.Poll();
+        silent.Poll();
+        return silent.eof();
+      },
+      15000));
+  EXPECT_EQ(silent.pings(), 1);
+  int pings = answering.pings();
+  EXPECT_GE(pings, 1);
+  EXPECT_TRUE(loop_.RunUntil(
+      [&] {
+        answering.Poll();
+        return answering.eof() || answering.pings() >= pings + 3;
+      },
+      15000));
+  EXPECT_FALSE(answering.eof());
+  EXPECT_EQ(server.Stats().connections, 1u);
 }
 
 TEST_F(RtmpServerTest, PlayOfUnknownStreamIsRefused) {

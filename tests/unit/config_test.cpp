@@ -41,6 +41,11 @@ TEST(Config, ReferenceConfigLoadsWithEveryKey) {
   EXPECT_EQ(c.interface, "127.0.0.1");
   EXPECT_EQ(c.api_port, 4242);
   EXPECT_EQ(c.ProtocolPort("RTMP"), 1935);
+  EXPECT_EQ(c.FindProtocol("RTMP")->merge_write_ms, 100);
+  EXPECT_EQ(c.FindProtocol("RTMP")->merge_write_players, 50);
+  EXPECT_EQ(c.FindProtocol("RTMP")->ping_interval_ms, 60000);
+  EXPECT_EQ(c.FindProtocol("RTMP")->ping_timeout_ms, 30000);
+  EXPECT_EQ(c.FindProtocol("HTTP")->merge_write_ms, -1);
   EXPECT_EQ(c.prometheus, "metrics");
   EXPECT_EQ(c.public_address, "https://media.example.com/haze");
   ASSERT_NE(c.FindStream("live"), nullptr);

@@ -81,7 +81,24 @@ void RtmpConnection::Tick(int64_t now) {
   } else if (ingest_ && server_.config().publish_idle_timeout_ms &&
              now - last_input_ > int64_t(server_.config().publish_idle_timeout_ms) * 1000) {
     Close("publisher idle", true);
+  } else if (connected_) {
+    CheckPing(now);
   }
+}
+
+void RtmpConnection::CheckPing(int64_t now) {
+  const RtmpConfig& config = server_.config();
+  if (config.ping_interval_ms == 0) return;
+  if (ping_sent_ > last_input_) {
+    if (now - ping_sent_ >= int64_t(config.ping_timeout_ms) * 1000)
+      Close("no answer to ping", true);
+    return;
+  }
+  if (now - last_input_ < int64_t(config.ping_interval_ms) * 1000) return;
+  // Any input answers: a client busy sending is alive even if its PingResponse is still queued.
+  ping_sent_ = now;
+  Send(kCsidControl, kUserControl, 0, msg::UserControl(kPingRequest, uint32_t(now / 1000)));
+  Flush();
 }
 
 void RtmpConnection::OnIo(GIOCondition cond) {

@@ -83,6 +83,7 @@ class RtmpConnection final : public FanoutPlayer {
   void Send(uint32_t csid, uint8_t type, uint32_t stream_id, std::string_view payload);
   void SendStatus(std::string_view level, std::string_view code, std::string_view description);
   void CloseAfterFlush();
+  void CheckPing(int64_t now);
 
   // Commands (rtmp_commands.cpp).
   Status HandleCommand(const std::vector<amf0::Value>& args);
@@ -113,6 +114,7 @@ class RtmpConnection final : public FanoutPlayer {
   bool pending_ = false;    // waiting for a publish/play decision
   int64_t deadline_ = 0;    // handshake + connect must finish before this
   int64_t last_input_ = 0;
+  int64_t ping_sent_ = 0;   // when our unanswered PingRequest went out, 0 = none
   std::string app_, tc_url_;
   std::unique_ptr<RtmpIngest> ingest_;
   std::unique_ptr<core::PlaySession> play_;

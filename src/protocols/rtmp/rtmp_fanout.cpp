@@ -114,7 +114,7 @@ void StreamFanout::Drain() {
     if (!buffer_->Playable()) return;
     reader_ = buffer_->NewReader();
   }
-  bool any = false;
+  bool any = false, urgent = false;
   while (auto frame = reader_->Next()) {
     Distribute(*frame);
     any = true;
@@ -122,11 +122,12 @@ void StreamFanout::Drain() {
   if (!ended_ && reader_->AtEnd()) {
     ended_ = true;
     for (auto& p : players_) p.player->OnStreamEnd();  // queues only; closes after the flush
-    any = queued_video_ = true;
+    any = urgent = true;
   }
   if (!any) return;
-  bool batching = config_.batch_interval_ms > 0 && players_.size() >= config_.batch_players;
-  ScheduleFlush(!batching || queued_video_);
+  // Merged writes: with many players, frames collect for up to merge_write_ms and go out in
+  // one send per player (the kernel's per-send cost dominates, not the bytes).
+  ScheduleFlush(urgent || !Merging());
 }
 
 void StreamFanout::AddPlayer(FanoutPlayer* player) {
@@ -138,10 +139,25 @@ void StreamFanout::AddPlayer(FanoutPlayer* player) {
   }
   players_.push_back(st);
   if (ended_) player->OnStreamEnd();
-  ScheduleFlush(true);
+  // With merged writes, a joiner does not flush everyone early (many joins would defeat the
+  // merging): the connection flushes its own first bytes after AddPlayer.
+  ScheduleFlush(ended_ || !Merging());
+}
+
+bool StreamFanout::Merging() const {
+  return config_.merge_write_ms > 0 && players_.size() >= config_.merge_write_players;
 }
 
 void StreamFanout::RemovePlayer(FanoutPlayer* player) {
+  if (flushing_) {
+    // FlushCallback walks players_ by index: mark the entry, it compacts when done.
+    for (auto& p : players_) {
+      if (p.player != player) continue;
+      p.player = nullptr;
+      ++removed_;
+    }
+    return;
+  }
   players_.erase(std::remove_if(players_.begin(), players_.end(),
                                 [player](const PlayerState& p) { return p.player == player; }),
                  players_.end());
@@ -255,7 +271,6 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
     video_key = frame.keyframe && t->video;
   }
   GBytes* msg = SerializeFrame(*t, frame);
-  queued_video_ |= t->video;
   uint32_t ts = uint32_t(uint64_t(std::max<int64_t>(0, frame.dts)) / 1000000);
   bool sync_point = video_key || (!has_video_ && !t->video);
   if (video_key) {
@@ -300,28 +315,26 @@ void StreamFanout::ScheduleFlush(bool urgent) {
   if (flush_source_ && (flush_urgent_ || !urgent)) return;
   CancelFlush();
   // Urgent: once per main-loop iteration, so the frames of one publisher read go out in one
-  // write per player. Otherwise a timer collects audio until the next video frame.
+  // write per player. Otherwise a timer merges the frames of up to merge_write_ms.
   flush_urgent_ = urgent;
-  flush_source_ = urgent ? g_idle_source_new() : g_timeout_source_new(config_.batch_interval_ms);
+  flush_source_ = urgent ? g_idle_source_new() : g_timeout_source_new(config_.merge_write_ms);
   g_source_set_priority(flush_source_, G_PRIORITY_DEFAULT);
   g_source_set_callback(flush_source_, &StreamFanout::FlushCallback, this, nullptr);
   g_source_attach(flush_source_, context_);
 }
 
 gboolean StreamFanout::FlushCallback(gpointer data) {
-  // A player may close while flushing: it leaves players_ and may drop the last reference to
-  // this fanout, so iterate over a copy and keep the fanout alive until the loop is done.
+  // A player may close while flushing: RemovePlayer then only clears its entry, and closing may
+  // drop the last reference to this fanout, so keep it alive until the loop is done.
   std::shared_ptr<StreamFanout> self = static_cast<StreamFanout*>(data)->shared_from_this();
   g_source_unref(self->flush_source_);
   self->flush_source_ = nullptr;
-  self->queued_video_ = false;
-  std::vector<FanoutPlayer*> players;
-  for (auto& p : self->players_) players.push_back(p.player);
-  for (FanoutPlayer* p : players) {
-    bool still_here = std::any_of(self->players_.begin(), self->players_.end(),
-                                  [p](const PlayerState& s) { return s.player == p; });
-    if (still_here) p->FlushOutput();
-  }
+  self->flushing_ = true;
+  for (size_t i = 0; i < self->players_.size(); ++i)
+    if (FanoutPlayer* p = self->players_[i].player) p->FlushOutput();
+  self->flushing_ = false;
+  self->removed_ = 0;
+  std::erase_if(self->players_, [](const PlayerState& p) { return p.player == nullptr; });
   return G_SOURCE_REMOVE;
 }
 

@@ -43,9 +43,10 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   // created once the buffer is playable, so it sees every track of the publish.
   void Start();
 
+  // Queues the player's first messages; with merged writes the caller flushes the new player.
   void AddPlayer(FanoutPlayer* player);
   void RemovePlayer(FanoutPlayer* player);
-  size_t players() const { return players_.size(); }
+  size_t players() const { return players_.size() - removed_; }
   uint64_t skips() const { return skips_; }
   dtsc::LiveBuffer* buffer() const { return buffer_.get(); }
 
@@ -71,6 +72,7 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   GBytes* Headers(uint32_t timestamp);
   GBytes* SerializeFrame(const TrackOut& track, const dtsc::Frame& frame);
   void ClearGop();
+  bool Merging() const;  // enough players for merged writes
   void ScheduleFlush(bool urgent);
   void CancelFlush();
   static gboolean FlushCallback(gpointer data);
@@ -84,7 +86,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   std::shared_ptr<std::atomic<bool>> drain_pending_ = std::make_shared<std::atomic<bool>>(false);
   GSource* flush_source_ = nullptr;
   bool flush_urgent_ = false;  // flush_source_ is an idle, not a batching timer
-  bool queued_video_ = false;  // Distribute queued a video frame since the last flush
+  bool flushing_ = false;      // FlushCallback is walking players_
+  size_t removed_ = 0;         // entries of players_ cleared while flushing
 
   std::vector<TrackOut> tracks_;
   bool has_video_ = false;

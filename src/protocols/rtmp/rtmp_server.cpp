@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -113,7 +114,11 @@ Result<uint16_t> RtmpServer::Impl::Start(GMainContext* context, const std::strin
   accept_watch_ = std::make_unique<FdWatch>(*poller_, fd, G_IO_IN, [this](GIOCondition) {
     OnAccept();
   });
-  tick_ = g_timeout_source_new_seconds(1);
+  // Timeouts are checked once a second, or more often for short ping settings (tests).
+  uint32_t tick_ms = 1000;
+  for (uint32_t v : {config_.ping_interval_ms, config_.ping_timeout_ms})
+    if (v > 0) tick_ms = std::clamp(v / 2, 10u, tick_ms);
+  tick_ = g_timeout_source_new(tick_ms);
   g_source_set_callback(tick_, &Impl::TickCallback, this, nullptr);
   g_source_attach(tick_, context_);
   GST_INFO("rtmp: listening on %s:%u", address.c_str(), port_);
