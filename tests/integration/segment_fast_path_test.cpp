@@ -14,6 +14,7 @@
 
 #include "../support/media_fixture.h"
 #include "../support/segment_http_fixture.h"
+#include "protocols/cmaf/fast_http.h"
 #include "protocols/cmaf/http1_request.h"
 #include "protocols/hls/hls_endpoint.h"
 
@@ -276,6 +277,42 @@ TEST_F(SegmentFastPathTest, SlowReaderGetsEveryByte) {
   ASSERT_EQ(replies.size(), 2u);
   EXPECT_EQ(replies[0].body, segment_bytes_);
   EXPECT_EQ(replies[1].body, segment_bytes_);
+}
+
+// The requests above really go through the fast path: counted by a SegmentFastPath of our own.
+TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
+  SoupServer* soup = soup_server_new("server-header", "fast-test", nullptr);
+  SegmentFastPath fast(soup, service_.get());
+  struct Ctx {
+    SegmentService* service;
+    SegmentFastPath* fast;
+  } ctx{service_.get(), &fast};
+  soup_server_add_handler(
+      soup, "/hls",
+      [](SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query, gpointer d) {
+        auto* c = static_cast<Ctx*>(d);
+        ServeSegmentRequest(msg, path, query, *c->service, c->fast);
+      },
+      &ctx, nullptr);
+  ASSERT_TRUE(soup_server_listen_local(soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr));
+  GSList* uris = soup_server_get_uris(soup);
+  int port = g_uri_get_port(static_cast<GUri*>(uris->data));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  std::vector<Reply> replies;
+  RunClient([&] {
+    Client c(port);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(c.Send(Get(segment_)));
+      replies.push_back(c.Read());
+    }
+  });
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[2].body, segment_bytes_);
+  EXPECT_EQ(replies[2].Header("Server"), "fast-test");
+  EXPECT_EQ(fast.requests_served(), 3u);
+  EXPECT_EQ(fast.handed_back(), 0u);
+  soup_server_disconnect(soup);
+  g_object_unref(soup);
 }
 
 TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {

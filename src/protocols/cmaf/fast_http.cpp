@@ -12,6 +12,9 @@
 
 #define GST_CAT_DEFAULT haze_hls_debug
 
+// The HTTP layer's access log (http_server.cpp): fast-path requests are logged there too.
+static GstDebugCategory* access_log = nullptr;
+
 namespace haze::cmaf {
 namespace {
 
@@ -49,6 +52,15 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
         socket_(GRef<GSocket>::Borrow(socket)),
         in_(g_io_stream_get_input_stream(stream)) {
     g_socket_set_blocking(socket, FALSE);
+    if (GSocketAddress* remote = g_socket_get_remote_address(socket, nullptr)) {
+      if (G_IS_INET_SOCKET_ADDRESS(remote)) {
+        gchar* ip = g_inet_address_to_string(
+            g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+        peer_ = ip;
+        g_free(ip);
+      }
+      g_object_unref(remote);
+    }
   }
   ~Connection() { DropSources(); }
 
@@ -177,6 +189,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     }
     busy_ = true;
     head_only_ = head.method == "HEAD";
+    log_path_ = path;
     keep_alive_ = head.keep_alive;
     bool hls = path.starts_with("/hls/");
     HttpRequest req;
@@ -201,6 +214,9 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
 
   void Answer(HttpResponse r) {
     if (closed_) return;
+    // The query is not logged: it may carry tokens.
+    GST_CAT_INFO(access_log ? access_log : haze_hls_debug, "segments %s %s %s %d", peer_.empty() ? "-" : peer_.c_str(),
+                 head_only_ ? "HEAD" : "GET", log_path_.c_str(), r.status);
     ResponseHeadInfo info;
     info.status = r.status;
     info.server = owner_->server_header_;
@@ -314,10 +330,13 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   bool head_only_ = false;
   bool keep_alive_ = true;
   uint64_t requests_ = 0;
+  std::string peer_;
+  std::string log_path_;
 };
 
 SegmentFastPath::SegmentFastPath(SoupServer* server, SegmentService* service)
     : server_(server), service_(service), service_alive_(service->alive_token()) {
+  if (!access_log) GST_DEBUG_CATEGORY_GET(access_log, "haze-http-access");
   gchar* header = nullptr;
   g_object_get(server, "server-header", &header, nullptr);
   server_header_ = header ? header : "";
