@@ -236,7 +236,7 @@ void PushFrame(HazeDtscSrc* self, const Frame& frame) {
     const int64_t v = m - st.first_media + kTsOffset;
     return v < 0 ? 0 : static_cast<GstClockTime>(v);
   };
-  GstBuffer* buf = gst_buffer_copy(frame.buffer.get());  // metadata copy, payload shared
+  GstBuffer* buf = frame.payload.MakeBuffer().Release();  // shares the page: no copy
   GST_BUFFER_DTS(buf) = map(frame.dts);
   GST_BUFFER_PTS(buf) = map(frame.pts);
   GST_BUFFER_DURATION(buf) = frame.duration == kNone ? GST_CLOCK_TIME_NONE

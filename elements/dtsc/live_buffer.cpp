@@ -132,64 +132,79 @@ void LiveBuffer::Impl::ChooseMainTrack() {
 
 // --- frames ---
 
-bool LiveBuffer::Push(uint32_t track, MiniRef<GstBuffer> buffer, int64_t dts, int64_t pts,
+bool LiveBuffer::Push(uint32_t track, const MiniRef<GstBuffer>& buffer, int64_t dts, int64_t pts,
                       bool keyframe) {
+  if (!buffer) return false;
+  const GstClockTime dur = GST_BUFFER_DURATION(buffer.get());
+  return impl_->Append(track, dts, pts, keyframe,
+                       GST_CLOCK_TIME_IS_VALID(dur) ? static_cast<int64_t>(dur) : kNone,
+                       [&](PageWriter& pages) { return pages.Append(buffer.get()); });
+}
+
+bool LiveBuffer::Push(uint32_t track, std::span<const uint8_t> bytes, int64_t dts, int64_t pts,
+                      bool keyframe, int64_t duration) {
+  return impl_->Append(track, dts, pts, keyframe, duration,
+                       [&](PageWriter& pages) { return pages.Append(bytes); });
+}
+
+bool LiveBuffer::Impl::Append(uint32_t track, int64_t dts, int64_t pts, bool keyframe,
+                              int64_t duration, const std::function<Payload(PageWriter&)>& fill) {
   if (dts == kNone) dts = pts;
   if (pts == kNone) pts = dts;
   std::shared_ptr<const ListenerList> listeners;
   {
-    std::lock_guard lock(impl_->mutex);
-    Impl& d = *impl_;
-    if (track >= d.tracks.size() || !buffer || dts == kNone) return false;
-    TrackState& t = d.tracks[track];
+    std::lock_guard lock(mutex);
+    if (track >= tracks.size() || dts == kNone) return false;
+    TrackState& t = tracks[track];
     if (t.info.last_ts != kNone && dts < t.info.last_ts) {
       t.info.dropped++;
-      d.dropped++;
+      dropped++;
       return false;
     }
-    if (d.writer_gone || d.closed) {  // a writer came back without WriterBack()
-      d.writer_gone = d.closed = false;
-      d.writers = std::max(d.writers, 1);
-      d.pending_discont = d.frames_in > 0;
+    Payload payload = fill(pages);
+    if (!payload) return false;
+    if (writer_gone || closed) {  // a writer came back without WriterBack()
+      writer_gone = closed = false;
+      writers = std::max(writers, 1);
+      pending_discont = frames_in > 0;
     }
     t.released = false;
     if (t.info.kind != TrackKind::kVideo) keyframe = true;
-    const uint64_t size = gst_buffer_get_size(buffer.get());
-    const GstClockTime dur = GST_BUFFER_DURATION(buffer.get());
-    Frame frame{.buffer = std::move(buffer),
+    const uint64_t size = payload.size;
+    Frame frame{.payload = std::move(payload),
                 .track = track,
                 .dts = dts,
                 .pts = pts,
-                .duration = GST_CLOCK_TIME_IS_VALID(dur) ? static_cast<int64_t>(dur) : kNone,
+                .duration = duration,
                 .keyframe = keyframe,
-                .discont = d.pending_discont,
-                .seq = d.EndSeq()};
-    d.pending_discont = false;
-    if (d.frames_in == 0) d.unix_offset_ms = g_get_real_time() / 1000 - dts / kMs;
-    d.frames_in++;
-    d.bytes_in += size;
+                .discont = pending_discont,
+                .seq = EndSeq()};
+    pending_discont = false;
+    if (frames_in == 0) unix_offset_ms = g_get_real_time() / 1000 - dts / kMs;
+    frames_in++;
+    bytes_in += size;
     t.info.frames++;
     if (keyframe) t.info.keyframes++;
     if (pts != dts && t.info.kind == TrackKind::kVideo) t.info.bframes = true;
     if (t.info.first_ts == kNone) t.info.first_ts = dts;
     t.info.last_ts = dts;
-    d.last_ts = d.last_ts == kNone ? dts : std::max(d.last_ts, dts);
-    d.CutFragment(frame);
+    last_ts = last_ts == kNone ? dts : std::max(last_ts, dts);
+    CutFragment(frame);
     if (keyframe) t.keys.push_back(frame.seq);
-    if (!d.fragments.empty()) {
-      d.fragments.back().bytes += size;
-      if (t.first_frag < 0) t.first_frag = static_cast<int64_t>(d.fragments.back().number);
+    if (!fragments.empty()) {
+      fragments.back().bytes += size;
+      if (t.first_frag < 0) t.first_frag = static_cast<int64_t>(fragments.back().number);
     }
     t.frag_bytes += size;
     t.window_bytes += static_cast<int64_t>(size);
-    if (!d.options.vod) d.UpdateJitter(t, dts);
-    d.log.push_back(std::move(frame));
-    d.Trim();
-    d.UpdateState();
-    d.wake_epoch++;
-    listeners = d.listeners;
+    if (!options.vod) UpdateJitter(t, dts);
+    log.push_back(std::move(frame));
+    Trim();
+    UpdateState();
+    wake_epoch++;
+    listeners = this->listeners;
   }
-  impl_->cv.notify_all();
+  cv.notify_all();
   for (const auto& l : *listeners) l.fn();
   return true;
 }
@@ -232,7 +247,7 @@ void LiveBuffer::Impl::Trim() {
       Frame& f = log.front();
       TrackState& t = tracks[f.track];
       if (!t.keys.empty() && t.keys.front() == f.seq) t.keys.pop_front();
-      t.window_bytes -= static_cast<int64_t>(gst_buffer_get_size(f.buffer.get()));
+      t.window_bytes -= static_cast<int64_t>(f.payload.size);
       log.pop_front();
       base_seq++;
     }

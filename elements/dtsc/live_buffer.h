@@ -2,8 +2,8 @@
 // server directly) and read by dtscsrc and by every output through Reader. Pure C++, no GObject.
 //
 // Storage is one arrival-ordered log of frames per stream (all tracks interleaved), with a
-// per-track keyframe index and a per-stream fragment index. Frames hold GstBuffer refs: nothing is
-// copied per reader. Threads: Push/AddTrack from any writer thread; readers from any thread. One
+// per-track keyframe index and a per-stream fragment index. The writer copies each payload once
+// into shared pages (frame_pages.h); readers get refs of those pages: nothing is copied per reader. Threads: Push/AddTrack from any writer thread; readers from any thread. One
 // mutex per buffer, never held while calling out; the writer never waits for a reader.
 #pragma once
 
@@ -18,10 +18,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/gst_ref.h"
+#include "dtsc/frame_pages.h"
 
 namespace haze::dtsc {
 
@@ -59,7 +61,7 @@ struct TrackInfo {
 // One frame in the log. Canonical payloads: H.264 avc/au, H.265 hvc1/au, AV1 obu-stream/tu,
 // AAC raw, everything else as its parser outputs it.
 struct Frame {
-  MiniRef<GstBuffer> buffer;  // payload (a ref of the writer's buffer)
+  Payload payload;  // the bytes, in a page shared with neighbouring frames
   uint32_t track = 0;
   int64_t dts = kNone;  // media time, ns; media time 0 = first frame of the stream
   int64_t pts = kNone;
@@ -185,9 +187,13 @@ class LiveBuffer : public std::enable_shared_from_this<LiveBuffer> {
   // Returns the track id, or nullopt for caps it cannot store.
   std::optional<uint32_t> AddTrack(const GstCaps* caps);
   void UpdateCaps(uint32_t track, const GstCaps* caps);
-  // Appends a frame (takes the buffer ref). Out-of-order frames are refused and counted.
-  // |dts|/|pts| are media times in ns.
-  bool Push(uint32_t track, MiniRef<GstBuffer> buffer, int64_t dts, int64_t pts, bool keyframe);
+  // Appends a frame (its bytes are copied into the buffer's pages; the duration comes from the
+  // buffer). Out-of-order frames are refused and counted. |dts|/|pts| are media times in ns.
+  bool Push(uint32_t track, const MiniRef<GstBuffer>& buffer, int64_t dts, int64_t pts,
+            bool keyframe);
+  // The same for frames that are not in a GstBuffer (protocol servers).
+  bool Push(uint32_t track, std::span<const uint8_t> bytes, int64_t dts, int64_t pts,
+            bool keyframe, int64_t duration = kNone);
   // The writer went away: with resume, the buffer waits for a new writer (whose first frame is
   // marked discont); without, it is complete (VoD) or empty (live).
   void WriterGone();

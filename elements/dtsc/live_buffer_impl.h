@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct LiveBuffer::Impl {
   BufferOptions options;
 
   std::deque<Frame> log;  // log[i].seq == base_seq + i
+  PageWriter pages;       // where new payloads are copied
   uint64_t base_seq = 0;
   std::vector<TrackState> tracks;
   std::deque<Fragment> fragments;  // back() may be open
@@ -69,6 +71,11 @@ struct LiveBuffer::Impl {
   std::shared_ptr<const ListenerList> listeners = std::make_shared<ListenerList>();
   uint64_t next_listener = 1;
   std::function<int64_t()> clock;
+
+  // Takes the lock, checks the frame, lets |fill| copy its bytes into |pages| and indexes it;
+  // then wakes readers and calls listeners without the lock.
+  bool Append(uint32_t track, int64_t dts, int64_t pts, bool keyframe, int64_t duration,
+              const std::function<Payload(PageWriter&)>& fill);
 
   // --- helpers, mutex held ---
   const Frame* At(uint64_t seq) const {

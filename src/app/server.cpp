@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 
 #include "base/log.h"
+#include "http/stream_info.h"
 #include "protocols/cmaf/segment_routes.h"
 #include "protocols/cmaf/soup_bridge.h"
 #include "elements.h"
@@ -83,7 +84,16 @@ Status Server::Start() {
   if (!rtmp_port) return rtmp_port.error();
   ports_.rtmp = rtmp_port.value();
   GST_INFO("RTMP on port %u", ports_.rtmp);
+  rtsp_ = std::make_unique<rtsp::RtspServer>(*registry_);
+  auto rtsp_port = rtsp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
+                                static_cast<uint16_t>(ResolvePort(options_.rtsp_port, "RTSP", 5554)));
+  if (!rtsp_port) return rtsp_port.error();
+  ports_.rtsp = rtsp_port.value();
+  GST_INFO("RTSP on port %u", ports_.rtsp);
 
+  http_->stream_info().set_play_ports(ports_.rtmp, ports_.rtsp);
+  http_->api_context().listen_ports = {
+      {"API", ports_.api}, {"HTTP", ports_.http}, {"RTMP", ports_.rtmp}, {"RTSP", ports_.rtsp}};
   control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
   control_->Start();
   registry_->Reconcile(config_->typed());

@@ -15,6 +15,7 @@
 #include "core/pipeline_template.h"
 #include "core/log_ring.h"
 #include "core/stream_registry.h"
+#include "protocols/rtsp/rtsp_server.h"
 #include "http/http_layer.h"
 #include "protocols/cmaf/segment_service.h"
 #include "protocols/rtmp/rtmp_server.h"
@@ -25,6 +26,7 @@ struct BoundPorts {
   uint16_t api = 0;
   uint16_t http = 0;
   uint16_t rtmp = 0;
+  uint16_t rtsp = 0;
 };
 
 class Server {
@@ -56,6 +58,7 @@ class Server {
   std::unique_ptr<http::HttpLayer> http_;
   std::unique_ptr<cmaf::SegmentService> segments_;  // HLS, CMAF/LL-HLS, DASH
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
+  std::unique_ptr<rtsp::RtspServer> rtsp_;
   std::unique_ptr<ControlPlane> control_;
   GMainLoop* loop_ = nullptr;
   BoundPorts ports_;

@@ -34,6 +34,11 @@ class StreamInfoEndpoint {
   ~StreamInfoEndpoint();
   void Register(HttpServer& server);
   void set_http_port(int port) { http_port_ = port; }
+  // Bound RTMP/RTSP ports for the advertised play URLs (defaults 1935/5554 until set).
+  void set_play_ports(int rtmp, int rtsp) {
+    rtmp_port_ = rtmp;
+    rtsp_port_ = rtsp;
+  }
 
   // Stream info JSON text for |stream| as seen by |request| (URL base from its headers), and
   // the HTTP status to answer with.
@@ -51,6 +56,8 @@ class StreamInfoEndpoint {
   config::ConfigStore& config_;
   StreamBackend& streams_;
   int http_port_;
+  int rtmp_port_ = 1935;
+  int rtsp_port_ = 5554;
   std::vector<Watcher*> watchers_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for pending waits
 };

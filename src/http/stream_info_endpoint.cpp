@@ -68,8 +68,11 @@ void StreamInfoEndpoint::Register(HttpServer& server) {
 }
 
 UrlBase StreamInfoEndpoint::BaseFor(const Request& request) const {
-  return MakeUrlBase(request.Header("X-Mst-Path"), config_.typed().public_address,
-                     request.Header("Host"), http_port_);
+  UrlBase base = MakeUrlBase(request.Header("X-Mst-Path"), config_.typed().public_address,
+                             request.Header("Host"), http_port_);
+  base.rtmp_port = rtmp_port_;
+  base.rtsp_port = rtsp_port_;
+  return base;
 }
 
 std::pair<guint, std::string> StreamInfoEndpoint::InfoText(const std::string& stream,

@@ -1,4 +1,4 @@
-"""The built haze binary on free ports: the default videogen stream, a ts-exec: stream fed by
+"""The built haze binary on free ports: the default videogen stream, RTSP play, a ts-exec: stream fed by
 ffmpeg, a tsudp:// stream fed by ffmpeg over UDP, and a port already in use."""
 import json
 import socket
@@ -52,6 +52,34 @@ def test_segmented_outputs_of_the_server_decode():
             info = json.loads(resp.read())
         urls = [s["url"] for s in info["source"]]
         assert any(u.endswith("/hls/vg/index.m3u8") for u in urls), urls
+
+
+def test_rtsp_play_decodes_and_unknown_streams_are_404():
+    with Haze({"streams": {"vg": {"source": "videogen", "always_on": True}}}) as h:
+        h.wait_online("vg")
+        port = h.api({"capabilities": True})["capabilities"]["listen_ports"]["RTSP"]
+        url = f"rtsp://127.0.0.1:{port}/vg"
+        probe = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "15000000",
+                                "-show_entries", "stream=codec_name", "-of", "csv=p=0", url],
+                               capture_output=True, text=True, timeout=60)
+        assert sorted(probe.stdout.split()) == ["aac", "h264"], probe.stdout + probe.stderr
+        # Two viewers at once (TCP and UDP transport) decode cleanly from one shared pipeline.
+        viewers = [subprocess.Popen(["ffmpeg", "-v", "error", "-rtsp_transport", t, "-i", url,
+                                     "-t", "4", "-f", "null", "-"],
+                                    stderr=subprocess.PIPE, text=True) for t in ("tcp", "udp")]
+        for v in viewers:
+            _, err = v.communicate(timeout=60)
+            assert v.returncode == 0 and err == "", err[-2000:]
+        # GStreamer's RTSP client too.
+        gst = subprocess.run(["gst-launch-1.0", "-q", "rtspsrc", f"location={url}", "!",
+                              "rtph264depay", "!", "avdec_h264", "!", "fakesink",
+                              "num-buffers=50"], capture_output=True, text=True, timeout=60)
+        assert gst.returncode == 0, gst.stdout + gst.stderr
+        info = json.loads(urllib.request.urlopen(h.http_url("/json_vg.js"), timeout=10).read())
+        assert url in [src["url"] for src in info["source"]], info["source"]
+        missing = subprocess.run(["ffprobe", "-v", "error", f"rtsp://127.0.0.1:{port}/nope"],
+                                 capture_output=True, text=True, timeout=60)
+        assert missing.returncode != 0 and "404" in missing.stderr, missing.stderr
 
 
 def test_ts_exec_stream_comes_up():
@@ -116,12 +144,21 @@ def test_port_zero_picks_and_logs_a_port():
                           "--rtmp-port", "0", "--rtsp-port", "0", "--srt-port", "0"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = p.stdout.readline() + p.stdout.readline()
+        line = p.stdout.readline() + p.stdout.readline() + p.stdout.readline()
         assert "Web UI and API:  http://127.0.0.1:" in line, line
         port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
         assert port > 0
+        assert "Media over HTTP: http://127.0.0.1:" in line, line
+        http_port = int(line.split("Media over HTTP: http://127.0.0.1:")[1].split("/")[0])
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
+        # The API tells the picked ports (the web UI builds media URLs from them).
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api",
+                                     data=json.dumps({"capabilities": True}).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            ports = json.loads(r.read())["capabilities"]["listen_ports"]
+        assert ports["API"] == port and ports["HTTP"] == http_port, ports
+        assert 0 < ports["RTMP"] != http_port, ports
     finally:
         p.terminate()
         p.wait(20)
@@ -129,6 +166,7 @@ def test_port_zero_picks_and_logs_a_port():
 
 if __name__ == "__main__":
     run_tests([test_default_config_runs_videogen, test_segmented_outputs_of_the_server_decode,
+               test_rtsp_play_decodes_and_unknown_streams_are_404,
                test_ts_exec_stream_comes_up,
                test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
                test_port_in_use_is_one_line_and_exit_1,

@@ -15,7 +15,8 @@ const alerts = () => page.locator('.notice.error').allTextContents();
 
 const ok = await steps([
   ['create account and log in', async () => {
-    await page.goto(`${api}/?http=${encodeURIComponent(http)}`);
+    // No ?http= override: the UI must find the media port itself (capabilities.listen_ports).
+    await page.goto(`${api}/`);
     await page.getByRole('heading', { name: 'Create the first account' }).waitFor({ timeout: 10000 });
     await page.fill('input[name=username]', 'admin');
     await page.fill('input[name=password]', 'secret-pw');
@@ -40,6 +41,8 @@ const ok = await steps([
     await page.screenshot({ path: join(artifactsDir(), 'ui-overview.png'), fullPage: true });
   }],
   ['add a stream and its preview plays', async () => {
+    const embed = await page.evaluate(async () => (await import('./js/shell.js')).httpBase());
+    if (embed.replace(/\/$/, "") !== http.replace(/\/$/, "")) throw new Error(`UI media base ${embed}, server media ${http}`);
     await page.click('a[href="#streams"]');
     await page.click('#add-stream');
     await page.fill('input[name=name]', 'cam');

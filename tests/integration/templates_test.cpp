@@ -1,6 +1,8 @@
 // Every built-in template in pipelines/ expands, parses and runs: file templates load a real
-// file made by ffmpeg to a playable buffer, live ones reach PLAYING. A template without a case
-// here fails the test, so new templates come with coverage.
+// file made by ffmpeg to a playable buffer; network templates pull from or receive a real sender
+// (gst-launch SRT listener and RIST sender, python's HTTP server with ffmpeg's HLS, gst-rtsp-server)
+// to a playable buffer. A template without a case here fails the test, so new templates come with
+// coverage.
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +10,7 @@
 
 #include "config/config_loader.h"
 #include "core/stream_registry.h"
+#include "integration/ingest_peers.h"
 #include "support/main_loop.h"
 
 namespace haze::core {
@@ -19,6 +22,13 @@ std::string MakeMedia(const std::string& dir, const std::string& name, const std
                     " -f lavfi -i sine=sample_rate=48000 -t 3 -g 25 " + codecs + " " + path;
   EXPECT_EQ(system(cmd.c_str()), 0) << cmd;
   return path;
+}
+
+void RemoveTree(const std::string& dir) {
+  GDir* d = g_dir_open(dir.c_str(), 0, nullptr);
+  while (const char* name = d ? g_dir_read_name(d) : nullptr) g_remove((dir + "/" + name).c_str());
+  if (d) g_dir_close(d);
+  g_rmdir(dir.c_str());
 }
 
 struct Case {
@@ -44,6 +54,25 @@ TEST(Templates, EveryBuiltInTemplateRuns) {
       {"tsudp", {"tsudp://127.0.0.1:0", false}},
       {"push", {"push://", false}},
   };
+  // Network senders, started before the streams so the pulls find them.
+  const int srt_port = test::FreePort(SOCK_DGRAM);
+  test::PeerProcess srt(test::GstSender("srtsink uri=srt://127.0.0.1:" + std::to_string(srt_port) +
+                                        "?mode=listener wait-for-connection=false"));
+  const int rist_port = test::FreePort(SOCK_DGRAM, true);
+  test::PeerProcess rist(test::GstSender("rtpmp2tpay ! ristsink address=127.0.0.1 port=" +
+                                         std::to_string(rist_port)));
+  MakeMedia(dir, "hls.m3u8", h264_aac + " -f hls -hls_time 1 -hls_list_size 0");
+  const int http_port = test::FreePort(SOCK_STREAM);
+  test::PeerProcess http({"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+                          dir, std::to_string(http_port)});
+  test::RtspPeer rtsp;
+  const std::string web = "http://127.0.0.1:" + std::to_string(http_port) + "/";
+  ASSERT_TRUE(test::RunUntil([&] { return test::TcpConnects(http_port); }, 10)) << "http.server";
+  cases["srt"] = {"srt://127.0.0.1:" + std::to_string(srt_port), true};
+  cases["rist"] = {"rist://127.0.0.1:" + std::to_string(rist_port), true};
+  cases["hls-pull"] = {web + "hls.m3u8", true};
+  cases["http-ts"] = {web + "a.ts", true};
+  cases["rtsp-pull"] = {rtsp.url(), true};
   TemplateSet templates;
   templates.Load("");
   std::set<std::string> covered;
@@ -84,8 +113,7 @@ TEST(Templates, EveryBuiltInTemplateRuns) {
       EXPECT_FALSE(s->buffer->Tracks().empty());
     }
   }
-  for (const char* f : {"a.mp4", "a.webm", "a.flv", "a.ts"}) g_remove((dir + "/" + f).c_str());
-  g_rmdir(dir.c_str());
+  RemoveTree(dir);
 }
 
 }  // namespace

@@ -126,7 +126,7 @@ class FakeSource : public cmaf::FragmentSource {
     std::vector<std::function<void()>> listeners;
     {
       std::lock_guard lock(mutex_);
-      dtsc::Frame frame{f.buffer, f.track, f.dts, f.pts, dtsc::kNone, f.keyframe, false, seq_++};
+      dtsc::Frame frame{dtsc::Payload::CopyBuffer(f.buffer.get()), f.track, f.dts, f.pts, dtsc::kNone, f.keyframe, false, seq_++};
       bool has_video = std::any_of(tracks_.begin(), tracks_.end(), [](const auto& t) {
         return t.kind == dtsc::TrackKind::kVideo;
       });

@@ -99,7 +99,8 @@ TEST(LiveBuffer, FramesShareThePayload) {
   auto f1 = r1->Next();
   auto f2 = r2->Next();
   ASSERT_TRUE(f1 && f2);
-  EXPECT_EQ(f1->buffer.get(), f2->buffer.get());
+  EXPECT_EQ(f1->payload.data, f2->payload.data);
+  EXPECT_EQ(f1->payload.page.get(), f2->payload.page.get());
 }
 
 TEST(LiveBuffer, OutOfOrderFramesAreRefused) {

@@ -2,7 +2,7 @@
 // state every view uses (player host on the HTTP port, periodic refresh).
 import * as api from './api.js';
 import { h, action, notice, showError } from './dom.js';
-import { leave, setLoginHandler, httpBase } from './shell.js';
+import { leave, setLoginHandler, httpBase, setDetectedHttpPort } from './shell.js';
 import { overviewView } from './views/overview.js';
 import { streamsView, streamDetailView, streamEditView } from './views/streams.js';
 import { pushesView } from './views/pushes.js';
@@ -76,10 +76,17 @@ async function showLogin() {
   user.focus();
 }
 
-function start() {
+async function start() {
   document.getElementById('notices').replaceChildren();
   document.getElementById('nav').hidden = false;
   renderUser();
+  try {  // where the media port really is (it may be set on the command line, or picked: port 0)
+    const a = await api.call({ capabilities: true });
+    const ports = (a.capabilities && a.capabilities.listen_ports) || {};
+    setDetectedHttpPort(ports.HTTP);
+  } catch (e) {
+    if (e instanceof api.AuthError) { showLogin(); return; }
+  }
   route();
 }
 

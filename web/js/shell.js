@@ -10,10 +10,15 @@ export function setLoginHandler(fn) { loginHandler = fn; }
 export function httpBase() {
   const q = new URLSearchParams(location.search).get('http');
   if (q) localStorage.setItem('haze.httpBase', q);
-  let b = localStorage.getItem('haze.httpBase') || `${location.protocol}//${location.hostname}:8080/`;
+  let b = localStorage.getItem('haze.httpBase') ||
+    `${location.protocol}//${location.hostname}:${detectedHttpPort || 8080}/`;
   if (!b.endsWith('/')) b += '/';
   return b;
 }
+
+// The HTTP port the server reports (capabilities.listen_ports.HTTP); used when nothing overrides.
+let detectedHttpPort = 0;
+export function setDetectedHttpPort(port) { detectedHttpPort = Number(port) || 0; }
 
 export function setHttpBase(url) {
   localStorage.setItem('haze.httpBase', url);

@@ -52,6 +52,9 @@ struct ApiContext {
   std::function<void(const char* event, const std::string& stream, const std::string& config_json)>
       stream_event;
   push::PushManager* pushes = nullptr;  // push_* commands; null = not available
+  // Bound listener ports by connector ("HTTP", "RTMP", ...), for capabilities.listen_ports (the
+  // web UI builds media URLs from it). Empty until the server started its listeners.
+  std::vector<std::pair<std::string, int>> listen_ports;
 };
 
 // Runs one command. |arg| is the request's value (borrowed). Returns the answer (transfer full)

@@ -60,7 +60,7 @@ JsonNode* Load() {
   return n;
 }
 
-JsonNode* Capabilities(ApiContext&, JsonNode*) {
+JsonNode* Capabilities(ApiContext& ctx, JsonNode*) {
   JsonObject* o = nullptr;
   JsonNode* n = NewObjectNode(&o);
   json_object_set_member(o, "connectors", Connectors());
@@ -81,6 +81,10 @@ JsonNode* Capabilities(ApiContext&, JsonNode*) {
     json_object_set_int_member(c, "threads", 1);
   }
   json_object_set_int_member(o, "threads", threads);
+  JsonObject* ports = nullptr;
+  json_object_set_member(o, "listen_ports", NewObjectNode(&ports));
+  for (const auto& [connector, port] : ctx.listen_ports)
+    json_object_set_int_member(ports, connector.c_str(), port);
   json_object_set_member(o, "mem", Memory());
   json_object_set_member(o, "load", Load());
   return n;

@@ -28,31 +28,14 @@ MediaCodec ToMediaCodec(dtsc::Codec c) {
   }
 }
 
-// Keeps a list of frames' buffers mapped for reading while a writer uses their bytes.
+// The bytes of a list of frames (payloads live in the buffer's pages: nothing to map).
 class MappedFrames {
  public:
-  explicit MappedFrames(const std::vector<dtsc::Frame>& frames) {
-    maps_.reserve(frames.size());
-    for (const auto& f : frames) {
-      GstMapInfo info{};
-      if (f.buffer && gst_buffer_map(f.buffer.get(), &info, GST_MAP_READ)) {
-        maps_.push_back({f.buffer.get(), info});
-      } else {
-        maps_.push_back({nullptr, info});
-      }
-    }
-  }
-  ~MappedFrames() {
-    for (auto& [buffer, info] : maps_)
-      if (buffer) gst_buffer_unmap(buffer, &info);
-  }
-  std::span<const uint8_t> data(size_t i) const {
-    return maps_[i].first ? std::span<const uint8_t>(maps_[i].second.data, maps_[i].second.size)
-                          : std::span<const uint8_t>();
-  }
+  explicit MappedFrames(const std::vector<dtsc::Frame>& frames) : frames_(frames) {}
+  std::span<const uint8_t> data(size_t i) const { return frames_[i].payload.bytes(); }
 
  private:
-  std::vector<std::pair<GstBuffer*, GstMapInfo>> maps_;
+  const std::vector<dtsc::Frame>& frames_;
 };
 
 int64_t DefaultDeltaNs(const MediaTrack& t) {

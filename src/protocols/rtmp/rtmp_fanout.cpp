@@ -225,14 +225,10 @@ GBytes* StreamFanout::SerializeFrame(const TrackOut& t, const dtsc::Frame& frame
   uint32_t ts = uint32_t(uint64_t(std::max<int64_t>(0, dts) / 1000000));
   std::string hdr = t.video ? flv::VideoHeader(t.codec, frame.keyframe, false, cts)
                             : flv::AudioHeader(t.codec, false, t.rate, t.channels);
-  GstMapInfo map;
   auto* out = new std::string;
-  if (gst_buffer_map(frame.buffer.get(), &map, GST_MAP_READ)) {
-    std::string_view data(reinterpret_cast<const char*>(map.data), map.size);
-    WriteChunks(t.video ? kCsidVideo : kCsidAudio, t.video ? kVideo : kAudio, kMediaStreamId,
-                ts, {hdr, data}, config_.out_chunk_size, out);
-    gst_buffer_unmap(frame.buffer.get(), &map);
-  }
+  std::string_view data(reinterpret_cast<const char*>(frame.payload.data), frame.payload.size);
+  WriteChunks(t.video ? kCsidVideo : kCsidAudio, t.video ? kVideo : kAudio, kMediaStreamId, ts,
+              {hdr, data}, config_.out_chunk_size, out);
   return TakeBytes(out);
 }
 

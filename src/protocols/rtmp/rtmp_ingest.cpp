@@ -18,8 +18,6 @@ void SetCodecData(GstCaps* caps, std::string_view config) {
   gst_buffer_unref(buf);
 }
 
-void DeleteString(gpointer p) { delete static_cast<std::string*>(p); }
-
 }  // namespace
 
 MiniRef<GstCaps> MakeCaps(flv::Codec codec, std::string_view config, int width, int height,
@@ -145,13 +143,10 @@ Status RtmpIngest::OnMedia(Message& message) {
   }
   int64_t dts = MediaTime(message.timestamp);
   int64_t pts = std::max<int64_t>(0, dts + int64_t(tag.cts_ms) * kMs);
-  // Wrap the payload without copying: the GstBuffer owns the message's string.
-  size_t offset = size_t(tag.data.data() - message.payload.data());
-  size_t size = tag.data.size();
-  auto* owned = new std::string(std::move(message.payload));
-  GstBuffer* buf = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, owned->data(),
-                                               owned->size(), offset, size, owned, DeleteString);
-  buffer_->Push(*track->id, MiniRef<GstBuffer>::Adopt(buf), dts, pts, tag.keyframe);
+  // The buffer copies the frame into its pages: the message can go.
+  buffer_->Push(*track->id,
+                {reinterpret_cast<const uint8_t*>(tag.data.data()), tag.data.size()}, dts, pts,
+                tag.keyframe);
   ++frames_;
   return OkStatus();
 }
