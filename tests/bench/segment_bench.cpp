@@ -3,8 +3,9 @@
 //  1. segment production cost per stream (TS + CMAF/LL-HLS parts), CPU ms per media second;
 //  2. serving cost: 1000 viewers fetching the same segment reuse the produced bytes;
 //  3. first published frame -> first playable segment in the playlist (real-time publish);
-//  4. segment GETs, 200 keep-alive connections, Haze (libsoup bridge, one thread) vs nginx
-//     (one worker) serving the same bytes from disk.
+//  4. segment GETs, 200 keep-alive connections, Haze (one thread) vs nginx (one worker) serving
+//     the same bytes from disk; the load comes from wrk when installed (a separate process),
+//     else from the built-in client in http_load.h (a thread of this process).
 #include <glib/gstdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -12,12 +13,15 @@
 #include <cstdio>
 #include <fstream>
 #include <atomic>
+#include <sstream>
 #include <thread>
 
 #include "../support/segment_http_fixture.h"
 #include "../support/media_fixture.h"
 #include "http_load.h"
+#include "http/http_server.h"
 #include "protocols/cmaf/cmaf_endpoint.h"
+#include "protocols/cmaf/segment_routes.h"
 #include "protocols/hls/hls_endpoint.h"
 
 using haze::cmaf::SegmentService;
@@ -211,9 +215,64 @@ void Report(const char* who, const haze::bench::LoadResult& r) {
               static_cast<unsigned long long>(r.errors));
 }
 
+// "12.5ms" / "830.00us" / "1.02s" -> milliseconds.
+double WrkMs(const std::string& text) {
+  double v = std::atof(text.c_str());
+  if (text.find("us") != std::string::npos) return v / 1e3;
+  if (text.find("ms") != std::string::npos) return v;
+  if (text.find('s') != std::string::npos) return v * 1e3;
+  return v;
+}
+
+// The value after |label| on its line in wrk's output ("" if absent).
+std::string WrkField(const std::string& out, const std::string& label) {
+  size_t at = out.find(label);
+  if (at == std::string::npos) return {};
+  at += label.size();
+  size_t end = out.find('\n', at);
+  std::string v = out.substr(at, end - at);
+  v.erase(0, v.find_first_not_of(' '));
+  return v;
+}
+
+// wrk (a separate process, 2 threads) when installed; the main context keeps turning meanwhile.
+bool RunWrk(int port, const std::string& path, int conns, double secs,
+            haze::bench::LoadResult& r) {
+  if (!g_find_program_in_path("wrk")) return false;
+  auto tool = haze::testing::RunTool(
+      {"wrk", "-t2", "-c" + std::to_string(conns), "-d" + std::to_string(static_cast<int>(secs)) + "s",
+       "--latency", "http://127.0.0.1:" + std::to_string(port) + path},
+      static_cast<int>(secs) + 30);
+  std::string rps = WrkField(tool.out, "Requests/sec:");
+  if (tool.status != 0 || rps.empty()) {
+    std::printf("wrk failed: %s\n", tool.err.c_str());
+    return false;
+  }
+  std::string sock = WrkField(tool.out, "Socket errors:");
+  r.rps = std::atof(rps.c_str());
+  std::string transfer = WrkField(tool.out, "Transfer/sec:");
+  r.mbps = std::atof(transfer.c_str()) * (transfer.find("GB") != std::string::npos ? 1073.741824 : 1.048576);
+  r.p50_ms = WrkMs(WrkField(tool.out, " 50%"));
+  r.p99_ms = WrkMs(WrkField(tool.out, " 99%"));
+  size_t lat = tool.out.find("Latency ");
+  if (lat != std::string::npos) {
+    std::istringstream line(tool.out.substr(lat + 8, tool.out.find('\n', lat) - lat - 8));
+    std::string avg, stdev, max;
+    line >> avg >> stdev >> max;
+    r.max_ms = WrkMs(max);
+  }
+  if (!sock.empty()) std::printf("wrk socket errors: %s\n", sock.c_str());
+  std::string errs = WrkField(tool.out, "Non-2xx or 3xx responses:");
+  r.errors = errs.empty() ? 0 : std::strtoull(errs.c_str(), nullptr, 10);
+  if (!sock.empty()) r.errors += 1;
+  return true;
+}
+
 haze::bench::LoadResult LoadAgainst(int port, const std::string& path, int conns, double secs,
                                     bool pump) {
   haze::bench::LoadResult result;
+  if (RunWrk(port, path, conns, secs, result)) return result;
+  std::printf("(wrk not installed: built-in load client)\n");
   bool done = false;
   std::thread client([&] {
     result = haze::bench::HttpLoad::Run(port, path, conns, secs);
@@ -232,13 +291,18 @@ void HttpBench(const EncodedMedia& media, int conns, double secs) {
   auto source = std::make_shared<FakeSource>(media.tracks);
   for (const auto& f : media.frames) source->Push(f);
   SegmentService service([&](const std::string&) { return source; });
-  haze::testing::SegmentHttpServer server(&service);
+  // The production wiring: Haze's HttpServer (listen backlog 1024) with the segment routes.
+  haze::http::HttpServer server("bench");
+  haze::cmaf::RegisterSegmentRoutes(server, service);
+  auto bound = server.Listen(g_main_context_default(), "127.0.0.1", 0);
+  if (!bound) return;
+  int haze_port = bound.value();
   SegmentStore* store = service.Acquire("s");
   store->EnableTs();
   const auto& seg = store->ts_variants()[0].segments[1];
   std::string path = "/hls/s/0_1/" + seg.name;
   std::printf("segment %s: %.2f MB\n", seg.name.c_str(), seg.data.bytes.size() / 1e6);
-  Report("haze (libsoup, 1 thread)", LoadAgainst(server.port(), path, conns, secs, true));
+  Report("haze (1 thread)", LoadAgainst(haze_port, path, conns, secs, true));
 
   std::string dir = std::string(g_get_tmp_dir()) + "/haze-bench-" + std::to_string(getpid());
   g_mkdir_with_parents((dir + "/www/hls/s/0_1").c_str(), 0755);

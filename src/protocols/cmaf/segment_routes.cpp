@@ -25,8 +25,11 @@ std::string CanonicalStreamName(const std::string& requested) {
 
 void RegisterSegmentRoutes(http::HttpServer& server, SegmentService& service) {
   SegmentService* svc = &service;
-  auto serve = [svc](const http::Request& request) {
-    ServeSegmentRequest(request.msg, request.path, request.query, *svc);
+  std::shared_ptr<SegmentFastPath> fast;
+  if (service.options().fast_path)
+    fast = std::make_shared<SegmentFastPath>(server.soup(), &service);
+  auto serve = [svc, fast](const http::Request& request) {
+    ServeSegmentRequest(request.msg, request.path, request.query, *svc, fast.get());
   };
   server.AddRoute({http::RouteMatch::kPrefix, "/hls/", serve, nullptr});
   server.AddRoute({http::RouteMatch::kPrefix, "/cmaf/", serve, nullptr});

@@ -28,6 +28,9 @@ struct ServiceOptions {
   int64_t boot_wait_ms = 2500;
   // Maps a requested stream name to the store key (e.g. CanonicalStreamName); null = as is.
   std::function<std::string(const std::string&)> canonical_name;
+  // Plain keep-alive GET/HEAD segment and playlist requests are served by the fast path
+  // (fast_http.h) instead of libsoup.
+  bool fast_path = true;
 };
 
 struct OpenResult {
@@ -57,6 +60,8 @@ class SegmentService {
   size_t DropIdle(int64_t idle_ms);
   size_t store_count() const { return stores_.size(); }
   const ServiceOptions& options() const { return options_; }
+  // Expires when the service is destroyed (for objects that may outlive it).
+  std::weak_ptr<bool> alive_token() const { return alive_; }
 
  private:
   struct Entry {

@@ -29,10 +29,18 @@ std::map<std::string, std::string> QueryMap(GHashTable* query) {
   return out;
 }
 
+struct Routes {
+  SegmentService* service;
+  std::unique_ptr<SegmentFastPath> fast;
+};
+
 void Handle(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
             gpointer data) {
-  ServeSegmentRequest(msg, path, query, *static_cast<SegmentService*>(data));
+  auto& routes = **static_cast<std::shared_ptr<Routes>*>(data);
+  ServeSegmentRequest(msg, path, query, *routes.service, routes.fast.get());
 }
+
+void DeleteRoutes(gpointer data) { delete static_cast<std::shared_ptr<Routes>*>(data); }
 
 }  // namespace
 
@@ -92,7 +100,8 @@ void Dispatch(SoupServerMessage* msg, HttpRequest request,
 }
 
 void ServeSegmentRequest(SoupServerMessage* msg, const std::string& path, GHashTable* query,
-                         SegmentService& service) {
+                         SegmentService& service, SegmentFastPath* fast) {
+  if (fast && fast->TakeOver(msg, path, query)) return;
   const char* method = soup_server_message_get_method(msg);
   if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0) {
     soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -118,14 +127,13 @@ void ServeSegmentRequest(SoupServerMessage* msg, const std::string& path, GHashT
 }
 
 void AddSegmentRoutes(SoupServer* server, SegmentService* service) {
-  soup_server_add_handler(
-      server, "/hls",
-      Handle,
-      service, nullptr);
-  soup_server_add_handler(
-      server, "/cmaf",
-      Handle,
-      service, nullptr);
+  auto routes = std::make_shared<Routes>();
+  routes->service = service;
+  if (service->options().fast_path)
+    routes->fast = std::make_unique<SegmentFastPath>(server, service);
+  for (const char* prefix : {"/hls", "/cmaf"})
+    soup_server_add_handler(server, prefix, Handle, new std::shared_ptr<Routes>(routes),
+                            DeleteRoutes);
   soup_server_add_handler(
       server, "/time",
       [](SoupServer*, SoupServerMessage* m, const char*, GHashTable*, gpointer) {

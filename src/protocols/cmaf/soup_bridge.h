@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/cmaf/fast_http.h"
 #include "protocols/cmaf/http_types.h"
 #include "protocols/cmaf/segment_service.h"
 
@@ -19,8 +20,9 @@ void AddSegmentRoutes(SoupServer* server, SegmentService* service);
 
 // For a router that matched the prefix itself: serves a GET/HEAD to "/hls/..." or "/cmaf/..."
 // (|path| as the router has it, decoded or not) from |service|, pausing |msg| when needed.
+// With |fast|, a plain keep-alive GET/HEAD takes the connection over (fast_http.h).
 void ServeSegmentRequest(SoupServerMessage* msg, const std::string& path, GHashTable* query,
-                         SegmentService& service);
+                         SegmentService& service, SegmentFastPath* fast = nullptr);
 
 // Splits "/<prefix>/<stream>/<rest>" (path still percent-encoded). False for anything else,
 // including stream names with '/', "..", control characters or over 100 bytes.
