@@ -103,10 +103,11 @@ def test_rtsp_publish_with_ffmpeg_and_gstreamer_then_play():
                     assert sorted(set(r.stdout.split())) == codecs, (src, r.stdout, r.stderr)
             # A publish to a stream that is not configured is refused.
             bad = subprocess.run(FFMPEG_TS.split() + ["-t", "2", "-f", "rtsp", "-rtsp_transport",
-                                 "tcp", f"rtsp://127.0.0.1:{port}/other/nope"],
+                                 "tcp", f"rtsp://127.0.0.1:{port}/other/nope-secret-key"],
                                  capture_output=True, text=True, timeout=60)
             assert bad.returncode != 0, bad
             assert "rtsp: publish from 127.0.0.1 refused" in h.output()
+            assert "nope-secret-key" not in h.output()  # keys never reach the log
         finally:
             for p in (ff, gst):
                 p.kill()

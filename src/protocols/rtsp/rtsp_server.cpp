@@ -71,10 +71,12 @@ struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
   // Client thread: mounts |path| for |session|'s stream if nothing serves it yet.
   bool Mount(const std::string& path, core::PlaySession& session);
   // Client thread: mounts (or replaces) the RECORD factory of a publisher at |path|.
-  void MountRecord(const std::string& path, const std::string& launch);
+  void MountRecord(const std::string& path, const std::string& stream, const std::string& launch);
   // Client thread: the mount path for |path| requested by |ctx|'s client ("" = refuse).
   std::string MapPath(GstRTSPContext* ctx, const std::string& path);
-  void AddFactory(const std::string& path, GstRTSPMediaFactory* factory, bool record);
+  // |stream| names the mount in logs: a publisher's path may hold its stream key.
+  void AddFactory(const std::string& path, const std::string& stream,
+                  GstRTSPMediaFactory* factory, bool record);
   void Release(GstRTSPClient* client);
 };
 
@@ -163,7 +165,9 @@ std::unique_ptr<core::PublishSession> RtspServer::State::Authorize(
 
 struct MountRef {
   std::weak_ptr<RtspServer::State> state;
-  std::string path;
+  std::string path;    // never logged (a publisher's holds its key)
+  std::string stream;  // for logs
+  bool record = false;
 };
 
 static void DeleteMountRef(gpointer d, GClosure*) { delete static_cast<MountRef*>(d); }
@@ -186,13 +190,13 @@ static void OnMediaUnprepared(GstRTSPMedia*, gpointer data) {
   g_object_unref(mounts);
   std::lock_guard lock(state->mutex);
   state->mounted.erase(ref->path);
-  GST_INFO("rtsp: %s unmounted (no viewers)", ref->path.c_str());
+  GST_INFO("rtsp: %s %s ended", ref->stream.c_str(), ref->record ? "publish" : "play mount");
 }
 
-void RtspServer::State::AddFactory(const std::string& path, GstRTSPMediaFactory* factory,
-                                   bool record) {
+void RtspServer::State::AddFactory(const std::string& path, const std::string& stream,
+                                   GstRTSPMediaFactory* factory, bool record) {
   g_signal_connect_data(factory, "media-configure", G_CALLBACK(OnMediaConfigure),
-                        new MountRef{weak_from_this(), path}, DeleteMountRef, GConnectFlags(0));
+                        new MountRef{weak_from_this(), path, stream, record}, DeleteMountRef, GConnectFlags(0));
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
   gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);  // takes the factory
   g_object_unref(mounts);
@@ -212,12 +216,13 @@ bool RtspServer::State::Mount(const std::string& path, core::PlaySession& sessio
   gst_rtsp_media_factory_set_launch(factory, launch->c_str());
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   gst_rtsp_media_factory_set_latency(factory, 100);
-  AddFactory(path, factory, false);
+  AddFactory(path, session.stream(), factory, false);
   GST_INFO("rtsp: %s mounted for play: %s", session.stream().c_str(), launch->c_str());
   return true;
 }
 
-void RtspServer::State::MountRecord(const std::string& path, const std::string& launch) {
+void RtspServer::State::MountRecord(const std::string& path, const std::string& stream,
+                                    const std::string& launch) {
   std::lock_guard lock(mutex);
   if (mounted.count(path)) {
     GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
@@ -228,7 +233,7 @@ void RtspServer::State::MountRecord(const std::string& path, const std::string& 
   gst_rtsp_media_factory_set_launch(factory, launch.c_str());
   gst_rtsp_media_factory_set_transport_mode(factory, GST_RTSP_TRANSPORT_MODE_RECORD);
   gst_rtsp_media_factory_set_latency(factory, 200);
-  AddFactory(path, factory, true);
+  AddFactory(path, stream, factory, true);
 }
 
 void RtspServer::State::Release(GstRTSPClient* client) {
@@ -345,7 +350,7 @@ bool OnAnnounce(RtspServer::State* state, GstRTSPContext* ctx) {
     EndOnMain(state->context, std::move(session));
     return false;
   }
-  state->MountRecord(kRecordPrefix + path, *launch);
+  state->MountRecord(kRecordPrefix + path, session->stream(), *launch);
   GST_INFO("rtsp: %s publishing from %s: %s", session->stream().c_str(),
            request.client_ip.c_str(), launch->c_str());
   std::lock_guard lock(state->mutex);
