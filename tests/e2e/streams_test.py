@@ -114,6 +114,27 @@ def test_rtsp_publish_with_ffmpeg_and_gstreamer_then_play():
                 p.wait()
 
 
+def test_rtsp_bad_requests_get_an_error_status():
+    with Haze({"streams": {"live": {"source": "push://"}}}) as h:
+        port = h.api({"capabilities": True})["capabilities"]["listen_ports"]["RTSP"]
+
+        def talk(data):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(data)
+                return s.recv(200).decode(errors="replace")
+        base = f"rtsp://127.0.0.1:{port}"
+        assert " 400 " in talk(bytes(range(256)) * 400)
+        big = (f"ANNOUNCE {base}/live/x RTSP/1.0\r\nCSeq: 1\r\nContent-Type: application/sdp\r\n"
+               "Content-Length: 10000000\r\n\r\n").encode() + b"v=0\r\n" * 1000
+        assert " 413 " in talk(big)
+        not_sdp = (f"ANNOUNCE {base}/live/live+x RTSP/1.0\r\nCSeq: 2\r\n"
+                   "Content-Type: application/sdp\r\nContent-Length: 5\r\n\r\nhello").encode()
+        assert " 200 " not in talk(not_sdp)
+        for path in ("/../../etc/passwd", "/.record/live/x", "/a/b/c"):
+            assert " 404 " in talk(f"DESCRIBE {base}{path} RTSP/1.0\r\nCSeq: 3\r\n\r\n".encode())
+        assert " 200 " in talk(f"OPTIONS {base}/ RTSP/1.0\r\nCSeq: 4\r\n\r\n".encode())
+
+
 def test_ts_exec_stream_comes_up():
     source = f"ts-exec:{FFMPEG_TS} -t 60 -f mpegts -"
     with Haze({"streams": {"cam": {"source": source, "always_on": True}}}) as h:
@@ -200,6 +221,7 @@ if __name__ == "__main__":
     run_tests([test_default_config_runs_videogen, test_segmented_outputs_of_the_server_decode,
                test_rtsp_play_decodes_and_unknown_streams_are_404,
                test_rtsp_publish_with_ffmpeg_and_gstreamer_then_play,
+               test_rtsp_bad_requests_get_an_error_status,
                test_ts_exec_stream_comes_up,
                test_tsudp_stream_comes_up, test_rtmp_publish_to_wildcard_then_play_over_rtmp_and_http,
                test_port_in_use_is_one_line_and_exit_1,
