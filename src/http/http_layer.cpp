@@ -106,6 +106,9 @@ void HttpLayer::SampleTotals() {
     s.outputs += snap.outputs;
     s.down_bytes += snap.bytes_out;
     s.up_bytes += snap.bytes_in;
+    if (snap.viewers || snap.inputs || snap.outputs || snap.bytes_out || snap.bytes_in)
+      s.streams.push_back(StreamTotals{snap.name, snap.viewers, snap.inputs, snap.outputs,
+                                       snap.bytes_out, snap.bytes_in});
   }
   ctx_.totals.push_back(s);
   while (!ctx_.totals.empty() && ctx_.totals.front().unix_s < s.unix_s - kTotalsKeepS)

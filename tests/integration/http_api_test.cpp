@@ -211,6 +211,28 @@ TEST_F(ApiTest, Variables) {
   EXPECT_TRUE(json_object_has_member(Json(Api(R"({"variable_add": [""]})").body).Object("variable_add"), "error"));
 }
 
+TEST_F(ApiTest, TotalsFollowTheStreamsFilterAndTheTimeRange) {
+  server_.Run([this] {
+    backend_->AddLive("other");
+    backend_->streams["videogen"].snap.viewers = 2;
+    backend_->streams["other"].snap.viewers = 3;
+    layer_->SampleTotalsForTesting();
+  });
+  auto last_clients = [&](const std::string& request) {
+    Json j(Api(R"({"totals": )" + request + R"(, "minimal": 1})").body);
+    JsonArray* data = json_object_get_array_member(j.Object("totals"), "data");
+    const guint n = json_array_get_length(data);
+    return n ? json_array_get_int_element(json_array_get_array_element(data, n - 1), 0) : -1;
+  };
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"]})"), 5);
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"], "streams": ["videogen"]})"), 2);
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"], "streams": ["other", "videogen"]})"), 5);
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"], "streams": ["nope"]})"), 0);
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"], "start": -60})"), 5);
+  // A range with no samples answers one empty sample, as for a fresh server.
+  EXPECT_EQ(last_clients(R"({"fields": ["clients"], "start": 1, "end": 2})"), 0);
+}
+
 TEST_F(ApiTest, StatsCommandsInAllForms) {
   server_.Run([this] { backend_->streams["videogen"].snap.viewers = 2; });
   Json j(Api(R"({"active_streams": ["status", "viewers", "tracks", "lastms"],

@@ -31,11 +31,19 @@ struct TriggerStat {
 // Hook for the trigger module: name -> stats. Unset = no trigger stats.
 using TriggerStatsFn = std::function<std::map<std::string, TriggerStat>()>;
 
-// One per-interval sample for `totals`.
+// One stream's share of a `totals` sample (streams with no activity are left out).
+struct StreamTotals {
+  std::string stream;
+  uint64_t clients = 0, inputs = 0, outputs = 0;
+  uint64_t down_bytes = 0, up_bytes = 0;  // cumulative
+};
+
+// One per-interval sample for `totals`: the whole server, and per stream for the `streams` filter.
 struct TotalsSample {
   int64_t unix_s = 0;
   uint64_t clients = 0, inputs = 0, outputs = 0;
   uint64_t down_bytes = 0, up_bytes = 0;  // cumulative
+  std::vector<StreamTotals> streams;
 };
 
 struct ApiContext {

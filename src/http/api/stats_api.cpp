@@ -200,12 +200,44 @@ JsonNode* Clients(ApiContext& ctx, JsonNode* arg) {
   return ClientsOne(ctx, arg && JSON_NODE_HOLDS_OBJECT(arg) ? json_node_get_object(arg) : nullptr);
 }
 
+// The sample's values, for the whole server or summed over |streams| (empty = all).
+TotalsSample Filtered(const TotalsSample& s, const std::vector<std::string>& streams) {
+  if (streams.empty()) return s;
+  TotalsSample out{.unix_s = s.unix_s};
+  for (const auto& st : s.streams) {
+    if (std::find(streams.begin(), streams.end(), st.stream) == streams.end()) continue;
+    out.clients += st.clients;
+    out.inputs += st.inputs;
+    out.outputs += st.outputs;
+    out.down_bytes += st.down_bytes;
+    out.up_bytes += st.up_bytes;
+  }
+  return out;
+}
+
+// MistServer's start/end: unix seconds; 0 or less counts back from now.
+int64_t TimeArg(JsonObject* req, const char* name, int64_t now, int64_t fallback) {
+  JsonNode* n = Member(req, name);
+  if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) == G_TYPE_STRING)
+    return fallback;
+  const int64_t v = json_node_get_value_type(n) == G_TYPE_DOUBLE
+                        ? static_cast<int64_t>(json_node_get_double(n))
+                        : json_node_get_int(n);
+  return v <= 0 ? now + v : v;
+}
+
 JsonNode* Totals(ApiContext& ctx, JsonNode* arg) {
   JsonObject* req = arg && JSON_NODE_HOLDS_OBJECT(arg) ? json_node_get_object(arg) : nullptr;
   std::vector<std::string> fields = StringList(Member(req, "fields"));
   if (fields.empty()) fields = {"clients", "inputs", "outputs", "downbps", "upbps", "perc_lost", "perc_retrans"};
-  std::deque<TotalsSample> samples = ctx.totals;
-  if (samples.empty()) samples.push_back(TotalsSample{g_get_real_time() / G_USEC_PER_SEC});
+  const std::vector<std::string> streams = StringList(Member(req, "streams"));
+  const int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+  const int64_t start = TimeArg(req, "start", now, INT64_MIN);
+  const int64_t end = TimeArg(req, "end", now, INT64_MAX);
+  std::vector<TotalsSample> samples;
+  for (const auto& s : ctx.totals)
+    if (s.unix_s >= start && s.unix_s <= end) samples.push_back(Filtered(s, streams));
+  if (samples.empty()) samples.push_back(TotalsSample{now});
   JsonObject* out = nullptr;
   JsonNode* node = NewObjectNode(&out);
   json_object_set_int_member(out, "start", samples.front().unix_s);
