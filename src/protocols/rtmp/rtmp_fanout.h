@@ -1,7 +1,8 @@
 // StreamFanout: one per played stream. Reads the stream's LiveBuffer with a single Reader,
 // serializes every frame into RTMP chunks once (one GBytes shared by all players), keeps the
 // messages since the last keyframe so a joining player starts at once, and hands the shared
-// bytes to each player's bounded queue; a congested player skips to the next keyframe.
+// bytes to each player's bounded queue; a congested player skips to the next keyframe. With many
+// players (merged writes) the messages of up to merge_write_ms go to each player as one GBytes.
 // Thread: the server's GMainContext (buffer listeners marshal onto it). Owned by the server
 // (shared_ptr, so queued wake-ups can check it is still alive); players are borrowed.
 #pragma once
