@@ -345,5 +345,77 @@ TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
   g_main_context_unref(ctx);
 }
 
+// Frame names (f0, f1, ...) of the video frames a player got, in order.
+std::vector<int> FrameNumbers(FakePlayer& p, uint32_t chunk_size) {
+  std::vector<int> out;
+  for (const auto& m : p.Messages(chunk_size))
+    if (m.type == kVideo && m.payload.size() > 6 && m.payload[1] == 1)
+      out.push_back(std::stoi(m.payload.substr(6)));
+  return out;
+}
+
+TEST_F(IngestTest, MergedWritesKeepEveryPlayersFramesInOrder) {
+  RtmpConfig config;
+  config.merge_write_players = 2;
+  config.merge_write_ms = 1;
+  GMainContext* ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  auto in = NewIngest();
+  Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
+  Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "f0")));
+  auto fanout = std::make_shared<StreamFanout>(buffer_, config, ctx);
+  fanout->Start();
+  FakePlayer a, b, c;
+  fanout->AddPlayer(&a);
+  fanout->AddPlayer(&b);
+  auto wait_flush = [&](FakePlayer& p) {  // until the merge timer flushed |p|
+    int before = p.flushes;
+    bool expired = false;
+    GSource* guard = g_timeout_source_new(20000);
+    g_source_set_callback(
+        guard,
+        [](gpointer e) {
+          *static_cast<bool*>(e) = true;
+          return G_SOURCE_REMOVE;
+        },
+        &expired, nullptr);
+    g_source_attach(guard, ctx);
+    while (p.flushes == before && !expired) g_main_context_iteration(ctx, TRUE);
+    g_source_destroy(guard);
+    g_source_unref(guard);
+    ASSERT_FALSE(expired) << "no flush";
+  };
+  wait_flush(b);
+  for (int i = 1; i <= 14; i += 2) {  // two frames per merge interval; keyframes f6 and f12
+    if (i == 11) fanout->RemovePlayer(&b);  // one player left: no more merging
+    for (int j = i; j < i + 2; ++j) {
+      Feed(in.get(), Media(kVideo, uint32_t(40 * j),
+                           Avc(j % 6 == 0, false, 0, "f" + std::to_string(j))));
+      if (j == 3) fanout->AddPlayer(&c);     // joins in the middle of a batch
+      if (j == 7) fanout->RemovePlayer(&a);  // leaves with frames batched
+    }
+    SCOPED_TRACE(i);
+    wait_flush(i < 3 ? b : c);
+  }
+  std::vector<int> got_a = FrameNumbers(a, config.out_chunk_size),
+                   got_b = FrameNumbers(b, config.out_chunk_size),
+                   got_c = FrameNumbers(c, config.out_chunk_size);
+  auto consecutive_from_0 = [](const std::vector<int>& v) {
+    for (size_t i = 0; i < v.size(); ++i)
+      if (v[i] != int(i)) return false;
+    return true;
+  };
+  EXPECT_TRUE(consecutive_from_0(got_a));
+  EXPECT_TRUE(consecutive_from_0(got_b));
+  EXPECT_TRUE(consecutive_from_0(got_c));  // joined at the GOP start f0
+  EXPECT_GE(got_a.size(), 7u);
+  EXPECT_GE(got_b.size(), 11u);
+  EXPECT_EQ(got_c.size(), 15u);
+  fanout->RemovePlayer(&c);
+  fanout.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
 }  // namespace
 }  // namespace haze::rtmp

@@ -82,6 +82,7 @@ StreamFanout::~StreamFanout() {
   if (listener_) buffer_->RemoveListener(listener_);
   CancelFlush();
   ClearGop();
+  for (GBytes* m : batch_) g_bytes_unref(m);
   if (headers_) g_bytes_unref(headers_);
   g_main_context_unref(context_);
 }
@@ -121,6 +122,7 @@ void StreamFanout::Drain() {
   }
   if (!ended_ && reader_->AtEnd()) {
     ended_ = true;
+    CommitBatch();  // the end follows the last frames
     for (auto& p : players_) p.player->OnStreamEnd();  // queues only; closes after the flush
     any = urgent = true;
   }
@@ -131,7 +133,7 @@ void StreamFanout::Drain() {
 }
 
 void StreamFanout::AddPlayer(FanoutPlayer* player) {
-  PlayerState st{player, false};
+  PlayerState st{player, false, false};
   if (!gop_.empty() && !gop_overflow_) {
     player->QueueShared(Headers(headers_ts_), false);
     for (GBytes* m : gop_) player->QueueShared(m, true);
@@ -255,6 +257,7 @@ void StreamFanout::ClearGop() {
 }
 
 void StreamFanout::Distribute(const dtsc::Frame& frame) {
+  if (!Merging()) CommitBatch();  // dropped below the threshold: batched frames go first
   const TrackOut* t = FindTrack(frame.track);
   bool video_key = frame.keyframe && (!t || t->video);
   if (!t || video_key) {
@@ -263,8 +266,13 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
     t = FindTrack(frame.track);
     // New codec configuration: players already running get the new sequence headers.
     if (t && old_headers && !headers_) {
+      GBytes* fresh = Headers(uint32_t(frame.dts / 1000000));
       for (auto& p : players_)
-        if (p.synced) p.player->QueueShared(Headers(uint32_t(frame.dts / 1000000)), false);
+        if (p.synced && !p.in_batch) p.player->QueueShared(fresh, false);
+      if (Merging()) {
+        batch_.push_back(g_bytes_ref(fresh));
+        batch_bytes_ += g_bytes_get_size(fresh);
+      }
     }
     if (old_headers) g_bytes_unref(old_headers);
     if (!t) return;
@@ -287,7 +295,12 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
       gop_overflow_ = true;
     }
   }
+  if (Merging()) {
+    batch_.push_back(g_bytes_ref(msg));
+    batch_bytes_ += g_bytes_get_size(msg);
+  }
   for (auto& p : players_) {
+    if (p.in_batch) continue;
     if (p.synced && p.player->Congested()) {
       p.player->DropQueuedMedia();
       p.synced = false;
@@ -301,6 +314,35 @@ void StreamFanout::Distribute(const dtsc::Frame& frame) {
     p.player->QueueShared(msg, true);
   }
   g_bytes_unref(msg);
+}
+
+void StreamFanout::CommitBatch() {
+  if (!batch_.empty()) {
+    auto* merged = new std::string;
+    merged->reserve(batch_bytes_);
+    for (GBytes* m : batch_) {
+      gsize size = 0;
+      const auto* data = static_cast<const char*>(g_bytes_get_data(m, &size));
+      merged->append(data, size);
+      g_bytes_unref(m);
+    }
+    batch_.clear();
+    batch_bytes_ = 0;
+    GBytes* bytes = TakeBytes(merged);
+    for (auto& p : players_) {
+      if (!p.in_batch) continue;
+      if (p.player->Congested()) {
+        p.player->DropQueuedMedia();
+        p.synced = false;
+        ++skips_;
+      } else {
+        p.player->QueueShared(bytes, true);
+      }
+    }
+    g_bytes_unref(bytes);
+  }
+  bool merging = Merging();
+  for (auto& p : players_) p.in_batch = merging && p.synced;
 }
 
 void StreamFanout::CancelFlush() {
@@ -329,6 +371,7 @@ gboolean StreamFanout::FlushCallback(gpointer data) {
   std::shared_ptr<StreamFanout> self = static_cast<StreamFanout*>(data)->shared_from_this();
   g_source_unref(self->flush_source_);
   self->flush_source_ = nullptr;
+  self->CommitBatch();
   self->flushing_ = true;
   for (size_t i = 0; i < self->players_.size(); ++i)
     if (FanoutPlayer* p = self->players_[i].player) p->FlushOutput();

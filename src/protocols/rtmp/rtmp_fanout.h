@@ -1,7 +1,8 @@
 // StreamFanout: one per played stream. Reads the stream's LiveBuffer with a single Reader,
 // serializes every frame into RTMP chunks once (one GBytes shared by all players), keeps the
 // messages since the last keyframe so a joining player starts at once, and hands the shared
-// bytes to each player's bounded queue; a congested player skips to the next keyframe.
+// bytes to each player's bounded queue; a congested player skips to the next keyframe. With many
+// players (merged writes) the messages of up to merge_write_ms go to each player as one GBytes.
 // Thread: the server's GMainContext (buffer listeners marshal onto it). Owned by the server
 // (shared_ptr, so queued wake-ups can check it is still alive); players are borrowed.
 #pragma once
@@ -54,6 +55,9 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   struct PlayerState {
     FanoutPlayer* player;
     bool synced;  // got sequence headers and a keyframe; receives every message
+    // Synced at the last commit: gets batch_ as one merged GBytes at the next commit instead of
+    // each message as it comes (merged writes).
+    bool in_batch;
   };
   struct TrackOut {
     uint32_t id = 0;
@@ -72,6 +76,9 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   GBytes* Headers(uint32_t timestamp);
   GBytes* SerializeFrame(const TrackOut& track, const dtsc::Frame& frame);
   void ClearGop();
+  // Hands the messages batched since the last commit to the players in the batch as one GBytes,
+  // then makes every synced player part of the next batch (if merging).
+  void CommitBatch();
   bool Merging() const;  // enough players for merged writes
   void ScheduleFlush(bool urgent);
   void CancelFlush();
@@ -96,6 +103,8 @@ class StreamFanout : public std::enable_shared_from_this<StreamFanout> {
   std::vector<GBytes*> gop_;   // messages since the last video keyframe
   size_t gop_bytes_ = 0;
   bool gop_overflow_ = false;
+  std::vector<GBytes*> batch_;  // messages since the last commit (merged writes)
+  size_t batch_bytes_ = 0;
   std::vector<PlayerState> players_;
   uint64_t skips_ = 0;
   bool ended_ = false;
