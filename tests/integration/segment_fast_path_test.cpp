@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <functional>
 #include <thread>
 
@@ -78,7 +79,13 @@ class Client {
     buf_.erase(0, length);
     return r;
   }
-  bool AtEof() { return buf_.empty() && !Fill(4096); }
+  // True when the server closed the connection (not on a read timeout).
+  bool AtEof() {
+    if (!buf_.empty()) return false;
+    char c;
+    ssize_t n = read(fd_, &c, 1);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
   bool Fill(size_t chunk) {
     std::string tmp(chunk, '\0');
     ssize_t n = read(fd_, tmp.data(), tmp.size());
@@ -299,13 +306,29 @@ TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
   int port = g_uri_get_port(static_cast<GUri*>(uris->data));
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   std::vector<Reply> replies;
-  RunClient([&] {
+  std::atomic<bool> idle{false}, done{false};
+  bool eof = false;
+  std::thread client([&] {
     Client c(port);
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(c.Send(Get(segment_)));
+      if (!c.Send(Get(segment_))) break;
       replies.push_back(c.Read());
     }
+    idle = true;
+    g_main_context_wakeup(nullptr);
+    eof = c.AtEof();  // the idle sweep closes it
+    done = true;
+    g_main_context_wakeup(nullptr);
   });
+  size_t swept = 0;
+  while (!done) {
+    g_main_context_iteration(nullptr, TRUE);
+    if (idle && swept == 0) swept = fast.CloseStale(0);
+  }
+  client.join();
+  EXPECT_EQ(swept, 1u);
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(fast.connection_count(), 0u);
   ASSERT_EQ(replies.size(), 3u);
   EXPECT_EQ(replies[2].body, segment_bytes_);
   EXPECT_EQ(replies[2].Header("Server"), "fast-test");

@@ -24,6 +24,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // are not queued behind a full round of segment writes.
 constexpr int kFastPriority = G_PRIORITY_DEFAULT + 10;
 constexpr int kRequestsPerTurn = 4;
+// Keep-alive connections idle this long, or responses stuck this long, are closed.
+constexpr int64_t kIdleTimeoutUs = 120 * G_USEC_PER_SEC;
+constexpr guint kSweepSeconds = 15;
 // Every hand-back wraps the connection's streams once more: after this many, libsoup keeps it.
 constexpr int kMaxHandBacks = 2;
 constexpr char kHandBacksKey[] = "haze-fast-path-hand-backs";
@@ -82,6 +85,11 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     g_socket_shutdown(socket_.get(), TRUE, TRUE, nullptr);
     g_io_stream_close(stream_.get(), nullptr, nullptr);
     owner_->Forget(this);
+  }
+
+  // Idle between requests, or a response that made no progress, for longer than |limit_us|.
+  bool Stale(int64_t now_us, int64_t limit_us) const {
+    return !closed_ && now_us - last_activity_us_ > limit_us && (!busy_ || !out_head_.empty());
   }
 
  private:
@@ -182,6 +190,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   }
 
   void Dispatch(const RequestHead& head, const std::string& path) {
+    last_activity_us_ = g_get_monotonic_time();
     auto service_alive = owner_->service_alive_.lock();
     if (!service_alive || !*service_alive) {
       Close();
@@ -258,6 +267,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
         return;
       }
       out_sent_ += static_cast<size_t>(sent);
+      if (sent > 0) last_activity_us_ = g_get_monotonic_time();
     }
     out_head_.clear();
     out_body_.Reset();
@@ -330,6 +340,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   bool head_only_ = false;
   bool keep_alive_ = true;
   uint64_t requests_ = 0;
+  int64_t last_activity_us_ = g_get_monotonic_time();
   std::string peer_;
   std::string log_path_;
 };
@@ -337,13 +348,33 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
 SegmentFastPath::SegmentFastPath(SoupServer* server, SegmentService* service)
     : server_(server), service_(service), service_alive_(service->alive_token()) {
   if (!access_log) GST_DEBUG_CATEGORY_GET(access_log, "haze-http-access");
+  sweep_ = g_timeout_source_new_seconds(kSweepSeconds);
+  g_source_set_callback(
+      sweep_,
+      [](gpointer self) -> gboolean {
+        static_cast<SegmentFastPath*>(self)->CloseStale(kIdleTimeoutUs);
+        return G_SOURCE_CONTINUE;
+      },
+      this, nullptr);
+  g_source_attach(sweep_, g_main_context_get_thread_default());
   gchar* header = nullptr;
   g_object_get(server, "server-header", &header, nullptr);
   server_header_ = header ? header : "";
   g_free(header);
 }
 
+size_t SegmentFastPath::CloseStale(int64_t limit_us) {
+  int64_t now = g_get_monotonic_time();
+  std::vector<std::shared_ptr<Connection>> stale;
+  for (const auto& [raw, c] : connections_)
+    if (c->Stale(now, limit_us)) stale.push_back(c);
+  for (const auto& c : stale) c->Close();
+  return stale.size();
+}
+
 SegmentFastPath::~SegmentFastPath() {
+  g_source_destroy(sweep_);
+  g_source_unref(sweep_);
   auto all = std::move(connections_);
   connections_.clear();
   for (auto& [raw, c] : all) c->Close();

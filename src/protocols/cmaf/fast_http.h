@@ -30,6 +30,10 @@ class SegmentFastPath {
   // TLS, a connection handed back before, ...).
   bool TakeOver(SoupServerMessage* msg, const std::string& path, GHashTable* query);
 
+  // Closes connections idle between requests, or stuck in a response, for over |limit_us|
+  // (runs every 15 s with a 120 s limit). Returns how many it closed.
+  size_t CloseStale(int64_t limit_us);
+
   size_t connection_count() const { return connections_.size(); }
   uint64_t requests_served() const { return served_; }
   uint64_t handed_back() const { return handed_back_; }
@@ -47,6 +51,7 @@ class SegmentFastPath {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   uint64_t served_ = 0;
   uint64_t handed_back_ = 0;
+  GSource* sweep_ = nullptr;
   int64_t date_second_ = -1;
   std::string date_;
 };
