@@ -124,7 +124,8 @@ class SegmentFastPathTest : public ::testing::Test {
     segment_ = "/hls/vod/0_1/" + playlist_.substr(line, ts + 3 - line);
     hls::HandleHls(*service_, {"vod", segment_.substr(9), {}, {}},
                    [this](HttpResponse r) { segment_bytes_ = std::string(r.body.view()); });
-    ASSERT_GT(segment_bytes_.size(), 10000u);
+    // Large enough for the sendfile path (body_files.h).
+    ASSERT_GT(segment_bytes_.size(), BodyFiles::kMinBody);
   }
 
   // Runs |client| in a thread while this thread turns the main context.
@@ -336,6 +337,28 @@ TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
   EXPECT_EQ(fast.handed_back(), 0u);
   soup_server_disconnect(soup);
   g_object_unref(soup);
+}
+
+TEST(BodyFiles, CopiesLargeBodiesOnceAndEvictsTheOldest) {
+  BodyFiles files;
+  EXPECT_EQ(files.Get(BytesRef::FromString("small")), nullptr);
+  std::string big(BodyFiles::kMinBody + 1, 'x');
+  big[7] = 'y';
+  BytesRef a = BytesRef::FromString(big);
+  auto fa = files.Get(a);
+  ASSERT_NE(fa, nullptr);
+  EXPECT_EQ(files.Get(a), fa);
+  char buf[8];
+  ASSERT_EQ(pread(fa->fd(), buf, 8, 0), 8);
+  EXPECT_EQ(std::string(buf, 8), big.substr(0, 8));
+  std::vector<BytesRef> more;
+  for (size_t i = 0; i < BodyFiles::kMaxEntries; ++i) {
+    more.push_back(BytesRef::FromString(big));
+    ASSERT_NE(files.Get(more.back()), nullptr);
+  }
+  EXPECT_EQ(files.size(), BodyFiles::kMaxEntries);
+  EXPECT_NE(files.Get(a), fa);  // evicted, made again
+  ASSERT_EQ(pread(fa->fd(), buf, 8, 0), 8);  // the old file stays valid for its holder
 }
 
 TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {

@@ -1,5 +1,9 @@
 #include "protocols/cmaf/fast_http.h"
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "base/gst_ref.h"
@@ -236,6 +240,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     info.close = !keep_alive_;
     out_head_ = WriteResponseHead(info);
     out_body_ = head_only_ ? BytesRef() : std::move(r.body);
+    out_file_ = out_body_ ? owner_->files_.Get(out_body_) : nullptr;
     out_sent_ = 0;
     ++owner_->served_;
     ++requests_;
@@ -246,16 +251,21 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     auto keep = shared_from_this();
     size_t total = out_head_.size() + out_body_.size();
     while (out_sent_ < total) {
+      if (out_file_ && out_sent_ >= out_head_.size()) {
+        if (!SendFile()) return;
+        continue;
+      }
       GOutputVector vec[2];
       int n = 0;
       if (out_sent_ < out_head_.size())
         vec[n++] = {out_head_.data() + out_sent_, out_head_.size() - out_sent_};
       size_t body_from = out_sent_ > out_head_.size() ? out_sent_ - out_head_.size() : 0;
-      if (out_body_.size() > body_from)
+      if (out_body_.size() > body_from && !out_file_)
         vec[n++] = {out_body_.data() + body_from, out_body_.size() - body_from};
       GError* err = nullptr;
-      gssize sent = g_socket_send_message(socket_.get(), nullptr, vec, n, nullptr, 0, 0, nullptr,
-                                          &err);
+      // With a file body the head goes first, held back (MSG_MORE) to share packets with it.
+      gssize sent = g_socket_send_message(socket_.get(), nullptr, vec, n, nullptr, 0,
+                                          out_file_ ? MSG_MORE : 0, nullptr, &err);
       if (sent < 0) {
         bool would_block = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
         g_error_free(err);
@@ -271,12 +281,37 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     }
     out_head_.clear();
     out_body_.Reset();
+    out_file_.reset();
     busy_ = false;
     if (!keep_alive_) {
       Close();
       return;
     }
     if (!in_next_) Next();
+  }
+
+  // Sends body bytes from the body's memfd. False when it has to wait (write source armed) or
+  // the connection closed.
+  bool SendFile() {
+    off_t offset = static_cast<off_t>(out_sent_ - out_head_.size());
+    size_t left = out_body_.size() - static_cast<size_t>(offset);
+    ssize_t sent = sendfile(g_socket_get_fd(socket_.get()), out_file_->fd(), &offset, left);
+    if (sent < 0) {
+      if (errno == EINTR) return true;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ArmWrite();
+        return false;
+      }
+      Close();
+      return false;
+    }
+    if (sent == 0) {  // cannot happen with a complete file; do not spin
+      Close();
+      return false;
+    }
+    out_sent_ += static_cast<size_t>(sent);
+    last_activity_us_ = g_get_monotonic_time();
+    return true;
   }
 
   void ArmWrite() {
@@ -331,6 +366,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   std::string inbuf_;
   std::string out_head_;
   BytesRef out_body_;
+  std::shared_ptr<BodyFile> out_file_;  // out_body_'s memfd, when it has one
   size_t out_sent_ = 0;
   GSource* read_source_ = nullptr;
   GSource* write_source_ = nullptr;

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "protocols/cmaf/body_files.h"
 #include "protocols/cmaf/segment_service.h"
 
 namespace haze::cmaf {
@@ -51,6 +52,7 @@ class SegmentFastPath {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   uint64_t served_ = 0;
   uint64_t handed_back_ = 0;
+  BodyFiles files_;
   GSource* sweep_ = nullptr;
   int64_t date_second_ = -1;
   std::string date_;
