@@ -379,6 +379,11 @@ TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   EXPECT_FALSE(DecodeQuery("a=%4", q));
 
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: h\r\n", h), ParseStatus::kIncomplete);
+  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n\r\n", h), ParseStatus::kOk);
+  EXPECT_TRUE(h.unusual);  // no Host: libsoup answers 400
+  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", h),
+            ParseStatus::kOk);
+  EXPECT_TRUE(h.unusual);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/2.0\r\n\r\n", h), ParseStatus::kBad);
   EXPECT_EQ(ParseRequestHead("GET /a b HTTP/1.1\r\n\r\n", h), ParseStatus::kBad);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n folded\r\n\r\n", h), ParseStatus::kBad);
