@@ -3,7 +3,6 @@
 // routes, malformed), Connection: close, a client closing mid-body and a slow reader. The
 // client runs in a thread with blocking sockets while this thread turns the main context.
 #include <gtest/gtest.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -357,14 +356,15 @@ TEST(BodyFiles, CopiesLargeBodiesOnceAndEvictsTheOldest) {
     ASSERT_NE(files.Get(more.back()), nullptr);
   }
   EXPECT_EQ(files.size(), BodyFiles::kMaxEntries);
-  EXPECT_NE(files.Get(a), fa);  // evicted, made again
+  EXPECT_NE(files.Get(a), fa);               // evicted, made again
   ASSERT_EQ(pread(fa->fd(), buf, 8, 0), 8);  // the old file stays valid for its holder
 }
 
 TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   RequestHead h;
-  std::string req = "GET /hls/a%20b/index.m3u8?x=1&y=a+b HTTP/1.1\r\nHost: h\r\n"
-                    "If-None-Match: \"e\"\r\n\r\nGET /next";
+  std::string req =
+      "GET /hls/a%20b/index.m3u8?x=1&y=a+b HTTP/1.1\r\nHost: h\r\n"
+      "If-None-Match: \"e\"\r\n\r\nGET /next";
   ASSERT_EQ(ParseRequestHead(req, h), ParseStatus::kOk);
   EXPECT_EQ(h.method, "GET");
   EXPECT_EQ(h.path, "/hls/a%20b/index.m3u8");
@@ -381,8 +381,7 @@ TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: h\r\n", h), ParseStatus::kIncomplete);
   ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.unusual);  // no Host: libsoup answers 400
-  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", h),
-            ParseStatus::kOk);
+  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.unusual);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/2.0\r\n\r\n", h), ParseStatus::kBad);
   EXPECT_EQ(ParseRequestHead("GET /a b HTTP/1.1\r\n\r\n", h), ParseStatus::kBad);
@@ -395,11 +394,9 @@ TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   EXPECT_TRUE(h.unusual);
   ASSERT_EQ(ParseRequestHead("GET http://x/ HTTP/1.1\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.unusual);
-  ASSERT_EQ(ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", h),
-            ParseStatus::kOk);
+  ASSERT_EQ(ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.has_body);
-  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n", h),
-            ParseStatus::kBad);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n", h), ParseStatus::kBad);
 }
 
 }  // namespace

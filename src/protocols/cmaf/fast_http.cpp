@@ -84,7 +84,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     if (closed_) return;
     closed_ = true;
     GST_LOG("segment fast path: connection %p closed after %" G_GUINT64_FORMAT " requests", this,
-              requests_);
+            requests_);
     DropSources();
     g_socket_shutdown(socket_.get(), TRUE, TRUE, nullptr);
     g_io_stream_close(stream_.get(), nullptr, nullptr);
@@ -165,10 +165,12 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void ArmRead() {
     if (read_source_) return;
     read_source_ = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(in_), nullptr);
-    g_source_set_callback(read_source_, reinterpret_cast<GSourceFunc>(+[](GObject*, gpointer self) -> gboolean {
-      static_cast<Connection*>(self)->OnReadable();
-      return G_SOURCE_CONTINUE;
-    }), this, nullptr);
+    g_source_set_callback(read_source_,
+                          reinterpret_cast<GSourceFunc>(+[](GObject*, gpointer self) -> gboolean {
+                            static_cast<Connection*>(self)->OnReadable();
+                            return G_SOURCE_CONTINUE;
+                          }),
+                          this, nullptr);
     g_source_set_priority(read_source_, kFastPriority);
     g_source_attach(read_source_, g_main_context_get_thread_default());
   }
@@ -177,10 +179,13 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void ArmLater() {
     if (read_source_) return;
     read_source_ = g_timeout_source_new(0);
-    g_source_set_callback(read_source_, +[](gpointer self) -> gboolean {
-      static_cast<Connection*>(self)->OnReadable();
-      return G_SOURCE_CONTINUE;
-    }, this, nullptr);
+    g_source_set_callback(
+        read_source_,
+        +[](gpointer self) -> gboolean {
+          static_cast<Connection*>(self)->OnReadable();
+          return G_SOURCE_CONTINUE;
+        },
+        this, nullptr);
     g_source_set_priority(read_source_, kFastPriority);
     g_source_attach(read_source_, g_main_context_get_thread_default());
   }
@@ -228,8 +233,9 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void Answer(HttpResponse r) {
     if (closed_) return;
     // The query is not logged: it may carry tokens.
-    GST_CAT_INFO(access_log ? access_log : haze_hls_debug, "segments %s %s %s %d", peer_.empty() ? "-" : peer_.c_str(),
-                 head_only_ ? "HEAD" : "GET", log_path_.c_str(), r.status);
+    GST_CAT_INFO(access_log ? access_log : haze_hls_debug, "segments %s %s %s %d",
+                 peer_.empty() ? "-" : peer_.c_str(), head_only_ ? "HEAD" : "GET",
+                 log_path_.c_str(), r.status);
     ResponseHeadInfo info;
     info.status = r.status;
     info.server = owner_->server_header_;
@@ -317,13 +323,16 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void ArmWrite() {
     if (write_source_) return;
     write_source_ = g_socket_create_source(socket_.get(), G_IO_OUT, nullptr);
-    g_source_set_callback(write_source_, reinterpret_cast<GSourceFunc>(+[](GSocket*, GIOCondition, gpointer self) -> gboolean {
-      auto* c = static_cast<Connection*>(self);
-      g_source_unref(c->write_source_);
-      c->write_source_ = nullptr;
-      c->Send();
-      return G_SOURCE_REMOVE;
-    }), this, nullptr);
+    g_source_set_callback(
+        write_source_,
+        reinterpret_cast<GSourceFunc>(+[](GSocket*, GIOCondition, gpointer self) -> gboolean {
+          auto* c = static_cast<Connection*>(self);
+          g_source_unref(c->write_source_);
+          c->write_source_ = nullptr;
+          c->Send();
+          return G_SOURCE_REMOVE;
+        }),
+        this, nullptr);
     g_source_set_priority(write_source_, kFastPriority);
     g_source_attach(write_source_, g_main_context_get_thread_default());
   }
@@ -331,7 +340,8 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   // Gives the connection, with the request bytes already read, back to libsoup.
   void HandBack() {
     GST_DEBUG("segment fast path: connection %p handed back to libsoup after %" G_GUINT64_FORMAT
-              " requests", this, requests_);
+              " requests",
+              this, requests_);
     DropSources();
     closed_ = true;
     GBytes* prefix = g_bytes_new(inbuf_.data(), inbuf_.size());
@@ -433,8 +443,7 @@ const std::string& SegmentFastPath::Date() {
   return date_;
 }
 
-bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path,
-                               GHashTable* query) {
+bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path, GHashTable* query) {
   if (soup_server_message_get_http_version(msg) != SOUP_HTTP_1_1) return false;
   GUri* uri = soup_server_message_get_uri(msg);
   if (!uri || g_strcmp0(g_uri_get_scheme(uri), "http") != 0) return false;
@@ -479,8 +488,8 @@ bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path,
   }
   auto c = std::make_shared<Connection>(this, stream, socket_ref.get());
   connections_[c.get()] = c;
-  GST_LOG("segment fast path: took connection %p (socket %p fd %d) over (%zu)", c.get(), socket, g_socket_get_fd(socket),
-          connections_.size());
+  GST_LOG("segment fast path: took connection %p (socket %p fd %d) over (%zu)", c.get(), socket,
+          g_socket_get_fd(socket), connections_.size());
   c->Start(std::move(head), path);
   return true;
 }

@@ -27,7 +27,7 @@ struct RequestHead {
   bool unusual = false;       // Upgrade, Expect, Range, absolute-form target, no Host, ...
   std::string if_none_match;  // "" if absent
   int host_lines = 0;
-  size_t head_size = 0;       // bytes up to and including the blank line
+  size_t head_size = 0;  // bytes up to and including the blank line
 };
 
 enum class ParseStatus { kIncomplete, kOk, kBad };

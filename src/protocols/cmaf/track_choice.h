@@ -12,7 +12,7 @@
 namespace haze::cmaf {
 
 struct TrackChoice {
-  bool active = false;  // the request carried audio= or video=
+  bool active = false;                 // the request carried audio= or video=
   std::vector<uint32_t> video, audio;  // selected ids, in selection order
   bool Allows(uint32_t id, bool video_track) const;
 };
