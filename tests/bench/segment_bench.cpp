@@ -3,8 +3,8 @@
 //  1. segment production cost per stream (TS + CMAF/LL-HLS parts), CPU ms per media second;
 //  2. serving cost: 1000 viewers fetching the same segment reuse the produced bytes;
 //  3. first published frame -> first playable segment in the playlist (real-time publish);
-//  4. segment GETs, 200 keep-alive connections, Haze (one thread) vs nginx (one worker) serving
-//     the same bytes from disk; the load comes from wrk when installed (a separate process),
+//  4. segment GETs, 200 keep-alive connections, Haze (one thread; with the segment fast path,
+//     then libsoup only) vs nginx (one worker) serving the same bytes from disk; the load comes from wrk when installed (a separate process),
 //     else from the built-in client in http_load.h (a thread of this process).
 #include <glib/gstdio.h>
 #include <sys/resource.h>
@@ -303,6 +303,18 @@ void HttpBench(const EncodedMedia& media, int conns, double secs) {
   std::string path = "/hls/s/0_1/" + seg.name;
   std::printf("segment %s: %.2f MB\n", seg.name.c_str(), seg.data.bytes.size() / 1e6);
   Report("haze (1 thread)", LoadAgainst(haze_port, path, conns, secs, true));
+  {
+    // The same without the segment fast path: every request through libsoup.
+    haze::cmaf::ServiceOptions options;
+    options.fast_path = false;
+    SegmentService plain([&](const std::string&) { return source; }, options);
+    haze::http::HttpServer plain_server("bench-libsoup");
+    haze::cmaf::RegisterSegmentRoutes(plain_server, plain);
+    auto plain_port = plain_server.Listen(g_main_context_default(), "127.0.0.1", 0);
+    plain.Acquire("s")->EnableTs();
+    if (plain_port)
+      Report("haze, libsoup only", LoadAgainst(plain_port.value(), path, conns, secs, true));
+  }
 
   std::string dir = std::string(g_get_tmp_dir()) + "/haze-bench-" + std::to_string(getpid());
   g_mkdir_with_parents((dir + "/www/hls/s/0_1").c_str(), 0755);

@@ -218,6 +218,37 @@ TEST_F(EndpointsTest, LowLatencyPlaylistAndBlockingReload) {
   EXPECT_EQ((*late)->status, 503);
 }
 
+// audio=/video= on the manifest URLs (MistServer's selector grammar) narrow what is listed.
+TEST_F(EndpointsTest, TrackSelectionOnManifests) {
+  Finish();
+  std::string video_only = Body(*Get("hls", "live", "index.m3u8", {{"audio", "none"}}));
+  EXPECT_NE(video_only.find("\n0/index.m3u8\n"), std::string::npos) << video_only;
+  EXPECT_EQ(video_only.find("mp4a"), std::string::npos) << video_only;
+  std::string audio_only = Body(*Get("hls", "live", "index.m3u8", {{"video", "none"}}));
+  EXPECT_NE(audio_only.find("\n1/index.m3u8\n"), std::string::npos) << audio_only;
+  EXPECT_EQ(audio_only.find("avc1"), std::string::npos) << audio_only;
+  EXPECT_EQ(Get("hls", "live", "0/index.m3u8")->status, 200);
+  auto seg = Get("hls", "live", "1/2000_4000.ts");
+  EXPECT_EQ(seg->status, 200);
+  EXPECT_GT(seg->body.size(), 1000u);
+  std::string both = Body(*Get("hls", "live", "index.m3u8", {{"video", "h264"}, {"audio", "aac"}}));
+  EXPECT_NE(both.find("\n0_1/index.m3u8\n"), std::string::npos) << both;
+  std::string nothing = Body(*Get("hls", "live", "index.m3u8", {{"video", "none"}, {"audio", "none"}}));
+  EXPECT_NE(nothing.find("#EXT-X-ERROR"), std::string::npos) << nothing;
+
+  std::string cmaf_video = Body(*Get("cmaf", "live", "index.m3u8", {{"audio", "none"}}));
+  EXPECT_EQ(cmaf_video.find("TYPE=AUDIO"), std::string::npos) << cmaf_video;
+  EXPECT_NE(cmaf_video.find("0/index.m3u8"), std::string::npos) << cmaf_video;
+  std::string cmaf_audio = Body(*Get("cmaf", "live", "index.m3u8", {{"video", "none"}}));
+  EXPECT_EQ(cmaf_audio.find("avc1"), std::string::npos) << cmaf_audio;
+  EXPECT_NE(cmaf_audio.find("1/index.m3u8"), std::string::npos) << cmaf_audio;
+  std::string mpd = Body(*Get("cmaf", "live", "index.mpd", {{"video", "none"}}));
+  EXPECT_EQ(mpd.find("avc1"), std::string::npos) << mpd;
+  EXPECT_NE(mpd.find("mp4a.40.2"), std::string::npos) << mpd;
+  std::string full = Body(*Get("cmaf", "live", "index.mpd"));
+  EXPECT_NE(full.find("avc1"), std::string::npos);
+}
+
 TEST_F(EndpointsTest, DashMpdLiveAndVod) {
   PushUntil(0.6);
   auto live = Get("cmaf", "live", "index.mpd");

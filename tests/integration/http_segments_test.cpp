@@ -70,6 +70,19 @@ TEST_F(HttpSegmentsTest, FfmpegDecodesCmafHls) { EXPECT_EQ(Decode("/cmaf/vod/ind
 // -map 0:v it decodes all 300); the stream itself is complete.
 TEST_F(HttpSegmentsTest, FfmpegDecodesDash) { EXPECT_GE(Decode("/cmaf/vod/index.mpd"), 298); }
 
+// audio=/video= selections as MistServer takes them: ffmpeg decodes the narrowed playlists.
+TEST_F(HttpSegmentsTest, FfmpegDecodesSelectedTracks) {
+  EXPECT_EQ(Decode("/hls/vod/index.m3u8?audio=none"), 300);
+  auto r = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of",
+                    "csv=p=0", server_->Url("/hls/vod/index.m3u8?video=none")});
+  EXPECT_NE(r.out.find("aac"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("h264"), std::string::npos) << r.out;
+  r = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+               server_->Url("/cmaf/vod/index.m3u8?audio=none")});
+  EXPECT_NE(r.out.find("h264"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("aac"), std::string::npos) << r.out;
+}
+
 TEST_F(HttpSegmentsTest, FfprobeSeesBothTracksAndMpdIsWellFormed) {
   auto r = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height",
                     "-of", "csv=p=0", server_->Url("/cmaf/vod/index.m3u8")});

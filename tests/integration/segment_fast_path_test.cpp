@@ -3,12 +3,12 @@
 // routes, malformed), Connection: close, a client closing mid-body and a slow reader. The
 // client runs in a thread with blocking sockets while this thread turns the main context.
 #include <gtest/gtest.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <functional>
 #include <thread>
 
@@ -78,7 +78,13 @@ class Client {
     buf_.erase(0, length);
     return r;
   }
-  bool AtEof() { return buf_.empty() && !Fill(4096); }
+  // True when the server closed the connection (not on a read timeout).
+  bool AtEof() {
+    if (!buf_.empty()) return false;
+    char c;
+    ssize_t n = read(fd_, &c, 1);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
   bool Fill(size_t chunk) {
     std::string tmp(chunk, '\0');
     ssize_t n = read(fd_, tmp.data(), tmp.size());
@@ -117,7 +123,8 @@ class SegmentFastPathTest : public ::testing::Test {
     segment_ = "/hls/vod/0_1/" + playlist_.substr(line, ts + 3 - line);
     hls::HandleHls(*service_, {"vod", segment_.substr(9), {}, {}},
                    [this](HttpResponse r) { segment_bytes_ = std::string(r.body.view()); });
-    ASSERT_GT(segment_bytes_.size(), 10000u);
+    // Large enough for the sendfile path (body_files.h).
+    ASSERT_GT(segment_bytes_.size(), BodyFiles::kMinBody);
   }
 
   // Runs |client| in a thread while this thread turns the main context.
@@ -299,13 +306,29 @@ TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
   int port = g_uri_get_port(static_cast<GUri*>(uris->data));
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   std::vector<Reply> replies;
-  RunClient([&] {
+  std::atomic<bool> idle{false}, done{false};
+  bool eof = false;
+  std::thread client([&] {
     Client c(port);
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(c.Send(Get(segment_)));
+      if (!c.Send(Get(segment_))) break;
       replies.push_back(c.Read());
     }
+    idle = true;
+    g_main_context_wakeup(nullptr);
+    eof = c.AtEof();  // the idle sweep closes it
+    done = true;
+    g_main_context_wakeup(nullptr);
   });
+  size_t swept = 0;
+  while (!done) {
+    g_main_context_iteration(nullptr, TRUE);
+    if (idle && swept == 0) swept = fast.CloseStale(0);
+  }
+  client.join();
+  EXPECT_EQ(swept, 1u);
+  EXPECT_TRUE(eof);
+  EXPECT_EQ(fast.connection_count(), 0u);
   ASSERT_EQ(replies.size(), 3u);
   EXPECT_EQ(replies[2].body, segment_bytes_);
   EXPECT_EQ(replies[2].Header("Server"), "fast-test");
@@ -315,10 +338,33 @@ TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
   g_object_unref(soup);
 }
 
+TEST(BodyFiles, CopiesLargeBodiesOnceAndEvictsTheOldest) {
+  BodyFiles files;
+  EXPECT_EQ(files.Get(BytesRef::FromString("small")), nullptr);
+  std::string big(BodyFiles::kMinBody + 1, 'x');
+  big[7] = 'y';
+  BytesRef a = BytesRef::FromString(big);
+  auto fa = files.Get(a);
+  ASSERT_NE(fa, nullptr);
+  EXPECT_EQ(files.Get(a), fa);
+  char buf[8];
+  ASSERT_EQ(pread(fa->fd(), buf, 8, 0), 8);
+  EXPECT_EQ(std::string(buf, 8), big.substr(0, 8));
+  std::vector<BytesRef> more;
+  for (size_t i = 0; i < BodyFiles::kMaxEntries; ++i) {
+    more.push_back(BytesRef::FromString(big));
+    ASSERT_NE(files.Get(more.back()), nullptr);
+  }
+  EXPECT_EQ(files.size(), BodyFiles::kMaxEntries);
+  EXPECT_NE(files.Get(a), fa);               // evicted, made again
+  ASSERT_EQ(pread(fa->fd(), buf, 8, 0), 8);  // the old file stays valid for its holder
+}
+
 TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   RequestHead h;
-  std::string req = "GET /hls/a%20b/index.m3u8?x=1&y=a+b HTTP/1.1\r\nHost: h\r\n"
-                    "If-None-Match: \"e\"\r\n\r\nGET /next";
+  std::string req =
+      "GET /hls/a%20b/index.m3u8?x=1&y=a+b HTTP/1.1\r\nHost: h\r\n"
+      "If-None-Match: \"e\"\r\n\r\nGET /next";
   ASSERT_EQ(ParseRequestHead(req, h), ParseStatus::kOk);
   EXPECT_EQ(h.method, "GET");
   EXPECT_EQ(h.path, "/hls/a%20b/index.m3u8");
@@ -333,6 +379,10 @@ TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   EXPECT_FALSE(DecodeQuery("a=%4", q));
 
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: h\r\n", h), ParseStatus::kIncomplete);
+  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n\r\n", h), ParseStatus::kOk);
+  EXPECT_TRUE(h.unusual);  // no Host: libsoup answers 400
+  ASSERT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", h), ParseStatus::kOk);
+  EXPECT_TRUE(h.unusual);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/2.0\r\n\r\n", h), ParseStatus::kBad);
   EXPECT_EQ(ParseRequestHead("GET /a b HTTP/1.1\r\n\r\n", h), ParseStatus::kBad);
   EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\n folded\r\n\r\n", h), ParseStatus::kBad);
@@ -344,11 +394,9 @@ TEST(Http1Request, ParsesPlainGetsAndFlagsTheRest) {
   EXPECT_TRUE(h.unusual);
   ASSERT_EQ(ParseRequestHead("GET http://x/ HTTP/1.1\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.unusual);
-  ASSERT_EQ(ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", h),
-            ParseStatus::kOk);
+  ASSERT_EQ(ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", h), ParseStatus::kOk);
   EXPECT_TRUE(h.has_body);
-  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n", h),
-            ParseStatus::kBad);
+  EXPECT_EQ(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n", h), ParseStatus::kBad);
 }
 
 }  // namespace

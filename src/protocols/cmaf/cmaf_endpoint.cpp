@@ -5,6 +5,7 @@
 
 #include "protocols/dash/dash_endpoint.h"
 #include "protocols/hls/hls_endpoint.h"
+#include "protocols/cmaf/track_choice.h"
 #include "protocols/hls/playlist.h"
 
 namespace haze::cmaf {
@@ -43,8 +44,9 @@ HttpResponse Master(const SegmentStore& store, const HttpRequest& req) {
   std::vector<hls::Variant> variants;
   std::vector<hls::AudioRendition> audio;
   const CmafTrack* first_audio = nullptr;
+  TrackChoice choice = ChooseTracks(store.source_tracks(), req);
   for (const auto& t : store.cmaf_tracks()) {
-    if (t.info.video || !t.LastComplete()) continue;
+    if (t.info.video || !t.LastComplete() || !choice.Allows(t.id, false)) continue;
     if (!first_audio) first_audio = &t;
     audio.push_back({"aud", "audio " + std::to_string(t.id), t.info.lang,
                      std::to_string(t.id) + "/index.m3u8" + suffix, t.info.channels,
@@ -53,9 +55,13 @@ HttpResponse Master(const SegmentStore& store, const HttpRequest& req) {
   auto bandwidth = [](const CmafTrack& t) {
     return hls::MeasureBandwidth(t.segments, [](const auto& s) { return s.full.bytes.size(); });
   };
+  size_t video_tracks = 0;
+  for (const auto& t : store.cmaf_tracks())
+    if (t.info.video && choice.Allows(t.id, true)) ++video_tracks;
   for (const auto& t : store.cmaf_tracks()) {
-    bool audio_only = store.cmaf_tracks().size() == audio.size();
+    bool audio_only = video_tracks == 0;
     if ((!t.info.video && !audio_only) || !t.LastComplete()) continue;
+    if (!choice.Allows(t.id, t.info.video)) continue;
     hls::Variant v;
     v.uri = std::to_string(t.id) + "/index.m3u8" + suffix;
     auto bw = bandwidth(t);
@@ -249,7 +255,8 @@ void Serve(SegmentService& service, SegmentStore& store, const HttpRequest& req,
   }
   if (req.path == "index.mpd") {
     std::string mpd = dash::RenderStoreMpd(store, service.options().utc_timing_url,
-                                           g_get_real_time() / 1000);
+                                           g_get_real_time() / 1000,
+                                           ChooseTracks(store.source_tracks(), req));
     respond(mpd.empty() ? NotFound()
                         : TextResponse(200, kMpdType, std::move(mpd), PlaylistCache(store)));
     return;

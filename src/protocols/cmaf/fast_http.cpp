@@ -1,5 +1,9 @@
 #include "protocols/cmaf/fast_http.h"
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "base/gst_ref.h"
@@ -24,6 +28,9 @@ constexpr size_t kReadChunk = 16 * 1024;
 // are not queued behind a full round of segment writes.
 constexpr int kFastPriority = G_PRIORITY_DEFAULT + 10;
 constexpr int kRequestsPerTurn = 4;
+// Keep-alive connections idle this long, or responses stuck this long, are closed.
+constexpr int64_t kIdleTimeoutUs = 120 * G_USEC_PER_SEC;
+constexpr guint kSweepSeconds = 15;
 // Every hand-back wraps the connection's streams once more: after this many, libsoup keeps it.
 constexpr int kMaxHandBacks = 2;
 constexpr char kHandBacksKey[] = "haze-fast-path-hand-backs";
@@ -77,11 +84,16 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     if (closed_) return;
     closed_ = true;
     GST_LOG("segment fast path: connection %p closed after %" G_GUINT64_FORMAT " requests", this,
-              requests_);
+            requests_);
     DropSources();
     g_socket_shutdown(socket_.get(), TRUE, TRUE, nullptr);
     g_io_stream_close(stream_.get(), nullptr, nullptr);
     owner_->Forget(this);
+  }
+
+  // Idle between requests, or a response that made no progress, for longer than |limit_us|.
+  bool Stale(int64_t now_us, int64_t limit_us) const {
+    return !closed_ && now_us - last_activity_us_ > limit_us && (!busy_ || !out_head_.empty());
   }
 
  private:
@@ -153,10 +165,12 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void ArmRead() {
     if (read_source_) return;
     read_source_ = g_pollable_input_stream_create_source(G_POLLABLE_INPUT_STREAM(in_), nullptr);
-    g_source_set_callback(read_source_, reinterpret_cast<GSourceFunc>(+[](GObject*, gpointer self) -> gboolean {
-      static_cast<Connection*>(self)->OnReadable();
-      return G_SOURCE_CONTINUE;
-    }), this, nullptr);
+    g_source_set_callback(read_source_,
+                          reinterpret_cast<GSourceFunc>(+[](GObject*, gpointer self) -> gboolean {
+                            static_cast<Connection*>(self)->OnReadable();
+                            return G_SOURCE_CONTINUE;
+                          }),
+                          this, nullptr);
     g_source_set_priority(read_source_, kFastPriority);
     g_source_attach(read_source_, g_main_context_get_thread_default());
   }
@@ -165,10 +179,13 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void ArmLater() {
     if (read_source_) return;
     read_source_ = g_timeout_source_new(0);
-    g_source_set_callback(read_source_, +[](gpointer self) -> gboolean {
-      static_cast<Connection*>(self)->OnReadable();
-      return G_SOURCE_CONTINUE;
-    }, this, nullptr);
+    g_source_set_callback(
+        read_source_,
+        +[](gpointer self) -> gboolean {
+          static_cast<Connection*>(self)->OnReadable();
+          return G_SOURCE_CONTINUE;
+        },
+        this, nullptr);
     g_source_set_priority(read_source_, kFastPriority);
     g_source_attach(read_source_, g_main_context_get_thread_default());
   }
@@ -182,6 +199,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   }
 
   void Dispatch(const RequestHead& head, const std::string& path) {
+    last_activity_us_ = g_get_monotonic_time();
     auto service_alive = owner_->service_alive_.lock();
     if (!service_alive || !*service_alive) {
       Close();
@@ -215,8 +233,9 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   void Answer(HttpResponse r) {
     if (closed_) return;
     // The query is not logged: it may carry tokens.
-    GST_CAT_INFO(access_log ? access_log : haze_hls_debug, "segments %s %s %s %d", peer_.empty() ? "-" : peer_.c_str(),
-                 head_only_ ? "HEAD" : "GET", log_path_.c_str(), r.status);
+    GST_CAT_INFO(access_log ? access_log : haze_hls_debug, "segments %s %s %s %d",
+                 peer_.empty() ? "-" : peer_.c_str(), head_only_ ? "HEAD" : "GET",
+                 log_path_.c_str(), r.status);
     ResponseHeadInfo info;
     info.status = r.status;
     info.server = owner_->server_header_;
@@ -227,6 +246,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     info.close = !keep_alive_;
     out_head_ = WriteResponseHead(info);
     out_body_ = head_only_ ? BytesRef() : std::move(r.body);
+    out_file_ = out_body_ ? owner_->files_.Get(out_body_) : nullptr;
     out_sent_ = 0;
     ++owner_->served_;
     ++requests_;
@@ -237,16 +257,21 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     auto keep = shared_from_this();
     size_t total = out_head_.size() + out_body_.size();
     while (out_sent_ < total) {
+      if (out_file_ && out_sent_ >= out_head_.size()) {
+        if (!SendFile()) return;
+        continue;
+      }
       GOutputVector vec[2];
       int n = 0;
       if (out_sent_ < out_head_.size())
         vec[n++] = {out_head_.data() + out_sent_, out_head_.size() - out_sent_};
       size_t body_from = out_sent_ > out_head_.size() ? out_sent_ - out_head_.size() : 0;
-      if (out_body_.size() > body_from)
+      if (out_body_.size() > body_from && !out_file_)
         vec[n++] = {out_body_.data() + body_from, out_body_.size() - body_from};
       GError* err = nullptr;
-      gssize sent = g_socket_send_message(socket_.get(), nullptr, vec, n, nullptr, 0, 0, nullptr,
-                                          &err);
+      // With a file body the head goes first, held back (MSG_MORE) to share packets with it.
+      gssize sent = g_socket_send_message(socket_.get(), nullptr, vec, n, nullptr, 0,
+                                          out_file_ ? MSG_MORE : 0, nullptr, &err);
       if (sent < 0) {
         bool would_block = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
         g_error_free(err);
@@ -258,9 +283,11 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
         return;
       }
       out_sent_ += static_cast<size_t>(sent);
+      if (sent > 0) last_activity_us_ = g_get_monotonic_time();
     }
     out_head_.clear();
     out_body_.Reset();
+    out_file_.reset();
     busy_ = false;
     if (!keep_alive_) {
       Close();
@@ -269,16 +296,43 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
     if (!in_next_) Next();
   }
 
+  // Sends body bytes from the body's memfd. False when it has to wait (write source armed) or
+  // the connection closed.
+  bool SendFile() {
+    off_t offset = static_cast<off_t>(out_sent_ - out_head_.size());
+    size_t left = out_body_.size() - static_cast<size_t>(offset);
+    ssize_t sent = sendfile(g_socket_get_fd(socket_.get()), out_file_->fd(), &offset, left);
+    if (sent < 0) {
+      if (errno == EINTR) return true;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        ArmWrite();
+        return false;
+      }
+      Close();
+      return false;
+    }
+    if (sent == 0) {  // cannot happen with a complete file; do not spin
+      Close();
+      return false;
+    }
+    out_sent_ += static_cast<size_t>(sent);
+    last_activity_us_ = g_get_monotonic_time();
+    return true;
+  }
+
   void ArmWrite() {
     if (write_source_) return;
     write_source_ = g_socket_create_source(socket_.get(), G_IO_OUT, nullptr);
-    g_source_set_callback(write_source_, reinterpret_cast<GSourceFunc>(+[](GSocket*, GIOCondition, gpointer self) -> gboolean {
-      auto* c = static_cast<Connection*>(self);
-      g_source_unref(c->write_source_);
-      c->write_source_ = nullptr;
-      c->Send();
-      return G_SOURCE_REMOVE;
-    }), this, nullptr);
+    g_source_set_callback(
+        write_source_,
+        reinterpret_cast<GSourceFunc>(+[](GSocket*, GIOCondition, gpointer self) -> gboolean {
+          auto* c = static_cast<Connection*>(self);
+          g_source_unref(c->write_source_);
+          c->write_source_ = nullptr;
+          c->Send();
+          return G_SOURCE_REMOVE;
+        }),
+        this, nullptr);
     g_source_set_priority(write_source_, kFastPriority);
     g_source_attach(write_source_, g_main_context_get_thread_default());
   }
@@ -286,7 +340,8 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   // Gives the connection, with the request bytes already read, back to libsoup.
   void HandBack() {
     GST_DEBUG("segment fast path: connection %p handed back to libsoup after %" G_GUINT64_FORMAT
-              " requests", this, requests_);
+              " requests",
+              this, requests_);
     DropSources();
     closed_ = true;
     GBytes* prefix = g_bytes_new(inbuf_.data(), inbuf_.size());
@@ -321,6 +376,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   std::string inbuf_;
   std::string out_head_;
   BytesRef out_body_;
+  std::shared_ptr<BodyFile> out_file_;  // out_body_'s memfd, when it has one
   size_t out_sent_ = 0;
   GSource* read_source_ = nullptr;
   GSource* write_source_ = nullptr;
@@ -330,6 +386,7 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
   bool head_only_ = false;
   bool keep_alive_ = true;
   uint64_t requests_ = 0;
+  int64_t last_activity_us_ = g_get_monotonic_time();
   std::string peer_;
   std::string log_path_;
 };
@@ -337,13 +394,33 @@ class SegmentFastPath::Connection : public std::enable_shared_from_this<Connecti
 SegmentFastPath::SegmentFastPath(SoupServer* server, SegmentService* service)
     : server_(server), service_(service), service_alive_(service->alive_token()) {
   if (!access_log) GST_DEBUG_CATEGORY_GET(access_log, "haze-http-access");
+  sweep_ = g_timeout_source_new_seconds(kSweepSeconds);
+  g_source_set_callback(
+      sweep_,
+      [](gpointer self) -> gboolean {
+        static_cast<SegmentFastPath*>(self)->CloseStale(kIdleTimeoutUs);
+        return G_SOURCE_CONTINUE;
+      },
+      this, nullptr);
+  g_source_attach(sweep_, g_main_context_get_thread_default());
   gchar* header = nullptr;
   g_object_get(server, "server-header", &header, nullptr);
   server_header_ = header ? header : "";
   g_free(header);
 }
 
+size_t SegmentFastPath::CloseStale(int64_t limit_us) {
+  int64_t now = g_get_monotonic_time();
+  std::vector<std::shared_ptr<Connection>> stale;
+  for (const auto& [raw, c] : connections_)
+    if (c->Stale(now, limit_us)) stale.push_back(c);
+  for (const auto& c : stale) c->Close();
+  return stale.size();
+}
+
 SegmentFastPath::~SegmentFastPath() {
+  g_source_destroy(sweep_);
+  g_source_unref(sweep_);
   auto all = std::move(connections_);
   connections_.clear();
   for (auto& [raw, c] : all) c->Close();
@@ -366,8 +443,7 @@ const std::string& SegmentFastPath::Date() {
   return date_;
 }
 
-bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path,
-                               GHashTable* query) {
+bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path, GHashTable* query) {
   if (soup_server_message_get_http_version(msg) != SOUP_HTTP_1_1) return false;
   GUri* uri = soup_server_message_get_uri(msg);
   if (!uri || g_strcmp0(g_uri_get_scheme(uri), "http") != 0) return false;
@@ -412,8 +488,8 @@ bool SegmentFastPath::TakeOver(SoupServerMessage* msg, const std::string& path,
   }
   auto c = std::make_shared<Connection>(this, stream, socket_ref.get());
   connections_[c.get()] = c;
-  GST_LOG("segment fast path: took connection %p (socket %p fd %d) over (%zu)", c.get(), socket, g_socket_get_fd(socket),
-          connections_.size());
+  GST_LOG("segment fast path: took connection %p (socket %p fd %d) over (%zu)", c.get(), socket,
+          g_socket_get_fd(socket), connections_.size());
   c->Start(std::move(head), path);
   return true;
 }

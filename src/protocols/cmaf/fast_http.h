@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "protocols/cmaf/body_files.h"
 #include "protocols/cmaf/segment_service.h"
 
 namespace haze::cmaf {
@@ -29,6 +30,10 @@ class SegmentFastPath {
   // itself (true), or leaves |msg| to the caller (false: HTTP/1.0, Connection: close, Range,
   // TLS, a connection handed back before, ...).
   bool TakeOver(SoupServerMessage* msg, const std::string& path, GHashTable* query);
+
+  // Closes connections idle between requests, or stuck in a response, for over |limit_us|
+  // (runs every 15 s with a 120 s limit). Returns how many it closed.
+  size_t CloseStale(int64_t limit_us);
 
   size_t connection_count() const { return connections_.size(); }
   uint64_t requests_served() const { return served_; }
@@ -47,6 +52,8 @@ class SegmentFastPath {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   uint64_t served_ = 0;
   uint64_t handed_back_ = 0;
+  BodyFiles files_;
+  GSource* sweep_ = nullptr;
   int64_t date_second_ = -1;
   std::string date_;
 };

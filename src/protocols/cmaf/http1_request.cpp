@@ -112,6 +112,8 @@ bool ParseHeader(std::string_view line, RequestHead& out) {
     for (char c : value)
       if (c < '0' || c > '9') return false;
     if (value.find_first_not_of('0') != std::string_view::npos) out.has_body = true;
+  } else if (IEquals(name, "Host")) {
+    ++out.host_lines;
   } else if (IEquals(name, "Transfer-Encoding")) {
     out.has_body = true;
   } else if (IEquals(name, "If-None-Match")) {
@@ -154,6 +156,7 @@ ParseStatus ParseRequestHead(std::string_view data, RequestHead& out) {
     pos = next + 2;
   }
   if (request_line.find('\n') != std::string_view::npos) return ParseStatus::kBad;
+  if (out.host_lines != 1) out.unusual = true;  // HTTP/1.1 needs exactly one Host (RFC 9112 3.2)
   out.head_size = end + 4;
   return ParseStatus::kOk;
 }
@@ -174,20 +177,34 @@ bool DecodeQuery(std::string_view query, std::map<std::string, std::string>& out
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 410:
+      return "Gone";
+    case 412:
+      return "Precondition Failed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 

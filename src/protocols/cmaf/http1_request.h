@@ -24,9 +24,10 @@ struct RequestHead {
   int minor = 1;      // HTTP/1.<minor>
   bool keep_alive = true;
   bool has_body = false;      // Content-Length > 0 or any Transfer-Encoding
-  bool unusual = false;       // Upgrade, Expect, Range, absolute-form target, ...
+  bool unusual = false;       // Upgrade, Expect, Range, absolute-form target, no Host, ...
   std::string if_none_match;  // "" if absent
-  size_t head_size = 0;       // bytes up to and including the blank line
+  int host_lines = 0;
+  size_t head_size = 0;  // bytes up to and including the blank line
 };
 
 enum class ParseStatus { kIncomplete, kOk, kBad };

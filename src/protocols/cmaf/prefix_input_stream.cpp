@@ -49,27 +49,24 @@ gboolean CanPoll(GPollableInputStream*) { return TRUE; }
 
 gboolean IsReadable(GPollableInputStream* stream) {
   auto* p = HAZE_PREFIX_INPUT_STREAM(stream)->priv;
-  return PrefixLeft(p) > 0 ||
-         g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(p->base));
+  return PrefixLeft(p) > 0 || g_pollable_input_stream_is_readable(G_POLLABLE_INPUT_STREAM(p->base));
 }
 
 GSource* CreateSource(GPollableInputStream* stream, GCancellable* cancellable) {
   auto* p = HAZE_PREFIX_INPUT_STREAM(stream)->priv;
-  GSource* child = PrefixLeft(p) > 0
-                       ? g_timeout_source_new(0)
-                       : g_pollable_input_stream_create_source(
-                             G_POLLABLE_INPUT_STREAM(p->base), cancellable);
+  GSource* child = PrefixLeft(p) > 0 ? g_timeout_source_new(0)
+                                     : g_pollable_input_stream_create_source(
+                                           G_POLLABLE_INPUT_STREAM(p->base), cancellable);
   GSource* source = g_pollable_source_new_full(stream, child, cancellable);
   g_source_unref(child);
   return source;
 }
 
-gssize ReadNonblocking(GPollableInputStream* stream, void* buffer, gsize count,
-                       GError** error) {
+gssize ReadNonblocking(GPollableInputStream* stream, void* buffer, gsize count, GError** error) {
   auto* p = HAZE_PREFIX_INPUT_STREAM(stream)->priv;
   if (PrefixLeft(p) > 0) return TakePrefix(p, buffer, count);
-  return g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(p->base), buffer,
-                                                  count, nullptr, error);
+  return g_pollable_input_stream_read_nonblocking(G_POLLABLE_INPUT_STREAM(p->base), buffer, count,
+                                                  nullptr, error);
 }
 
 }  // namespace

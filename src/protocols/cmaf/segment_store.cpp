@@ -162,6 +162,15 @@ void SegmentStore::EnableTs() {
   Update();
 }
 
+void SegmentStore::WantTsVariant(const std::vector<uint32_t>& ids) {
+  if (ids.empty() || std::find(wanted_ts_.begin(), wanted_ts_.end(), ids) != wanted_ts_.end())
+    return;
+  constexpr size_t kMaxExtraVariants = 16;  // selections come from URLs: bound the work
+  if (wanted_ts_.size() >= kMaxExtraVariants) return;
+  wanted_ts_.push_back(ids);
+  Update();
+}
+
 void SegmentStore::EnableCmaf() {
   if (cmaf_enabled_) return;
   cmaf_enabled_ = true;
@@ -205,6 +214,13 @@ void SegmentStore::SyncTracks() {
   std::vector<std::vector<uint32_t>> wanted;
   for (uint32_t v : video) wanted.push_back(audio.empty() ? std::vector{v} : std::vector{v, audio[0]});
   if (video.empty() && !audio.empty()) wanted.push_back({audio[0]});
+  for (const auto& ids : wanted_ts_) {
+    bool ok = true;  // only supported tracks the source has
+    for (uint32_t id : ids)
+      ok = ok && (std::find(video.begin(), video.end(), id) != video.end() ||
+                  std::find(audio.begin(), audio.end(), id) != audio.end());
+    if (ok) wanted.push_back(ids);
+  }
   for (const auto& ids : wanted) {
     std::string key;
     for (uint32_t id : ids) key += (key.empty() ? "" : "_") + std::to_string(id);

@@ -115,6 +115,9 @@ class SegmentStore {
   // Output kinds are produced only once someone asked for them.
   void EnableTs();
   void EnableCmaf();
+  // Also produces the TS variant of these DTSC track ids (audio=/video= selections); the
+  // default variants (each video track with the first audio track) are always produced.
+  void WantTsVariant(const std::vector<uint32_t>& ids);
   // Pulls new frames/fragments, produces segments and parts, evicts, wakes waiters.
   void Update();
 
@@ -126,6 +129,8 @@ class SegmentStore {
   const dtsc::BufferStats& stats() const { return stats_; }
   const dtsc::BufferOptions& buffer_options() const { return buffer_options_; }
   const StoreOptions& options() const { return options_; }
+  // The source's tracks as of the last Update().
+  const std::vector<dtsc::TrackInfo>& source_tracks() const { return tracks_; }
   uint64_t discontinuity_sequence() const { return discontinuity_sequence_; }
   bool vod() const { return buffer_options_.vod; }
   // Whole stream finished (VoD, or live source gone): playlists get ENDLIST.
@@ -164,6 +169,7 @@ class SegmentStore {
   std::vector<dtsc::TrackInfo> tracks_;
   std::vector<CmafTrack> cmaf_;
   std::vector<TsVariant> ts_;
+  std::vector<std::vector<uint32_t>> wanted_ts_;  // extra variants asked for by selections
   dtsc::BufferStats stats_;
   dtsc::BufferOptions buffer_options_;
   uint64_t oldest_ = 0;

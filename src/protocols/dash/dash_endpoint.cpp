@@ -7,7 +7,7 @@
 namespace haze::dash {
 
 std::string RenderStoreMpd(const cmaf::SegmentStore& store, const std::string& utc_timing_url,
-                           int64_t now_ms) {
+                           int64_t now_ms, const cmaf::TrackChoice& choice) {
   constexpr int64_t kMsNs = 1000000;
   Mpd mpd;
   mpd.dynamic = !store.ended();
@@ -17,6 +17,7 @@ std::string RenderStoreMpd(const cmaf::SegmentStore& store, const std::string& u
   mpd.utc_timing_url = utc_timing_url;
   int64_t longest = 0;
   for (const auto& t : store.cmaf_tracks()) {
+    if (!choice.Allows(t.id, t.info.video)) continue;
     Representation r;
     r.id = std::to_string(t.id);
     r.video = t.info.video;

@@ -6,11 +6,12 @@
 #include <string>
 
 #include "protocols/cmaf/segment_store.h"
+#include "protocols/cmaf/track_choice.h"
 
 namespace haze::dash {
 
-// Empty when no track has a complete segment yet.
+// Empty when no track has a complete segment yet. |choice|: audio=/video= selection.
 std::string RenderStoreMpd(const cmaf::SegmentStore& store, const std::string& utc_timing_url,
-                           int64_t now_ms);
+                           int64_t now_ms, const cmaf::TrackChoice& choice = {});
 
 }  // namespace haze::dash

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "protocols/cmaf/codec_string.h"
+#include "protocols/cmaf/track_choice.h"
 #include "protocols/hls/playlist.h"
 
 namespace haze::hls {
@@ -23,9 +24,27 @@ const char* PlaylistCache(const SegmentStore& store) {
   return store.ended() ? "public, max-age=60" : "public, max-age=1";
 }
 
-HttpResponse Master(const SegmentStore& store) {
+// The variants for audio=/video= selections, in selection order (null: the default ones).
+std::vector<const TsVariant*> SelectedVariants(SegmentStore& store, const HttpRequest& req) {
+  std::vector<const TsVariant*> out;
+  cmaf::TrackChoice choice = cmaf::ChooseTracks(store.source_tracks(), req);
+  if (!choice.active) {
+    for (const TsVariant& v : store.ts_variants()) out.push_back(&v);
+    return out;
+  }
+  for (const auto& ids : cmaf::TsVariantsFor(choice)) {
+    store.WantTsVariant(ids);
+    std::string key;
+    for (uint32_t id : ids) key += (key.empty() ? "" : "_") + std::to_string(id);
+    if (const TsVariant* v = store.FindTsVariant(key)) out.push_back(v);
+  }
+  return out;
+}
+
+HttpResponse Master(SegmentStore& store, const HttpRequest& req) {
   std::vector<Variant> variants;
-  for (const TsVariant& v : store.ts_variants()) {
+  for (const TsVariant* vp : SelectedVariants(store, req)) {
+    const TsVariant& v = *vp;
     if (v.segments.empty()) continue;
     Variant out;
     out.uri = v.key + "/index.m3u8";
@@ -80,7 +99,7 @@ bool HasTsContent(const SegmentStore& store) {
 void Serve(SegmentStore& store, const HttpRequest& req, const cmaf::Respond& respond) {
   bool playlist = req.path.ends_with(".m3u8");
   if (req.path == "index.m3u8") {
-    respond(Master(store));
+    respond(Master(store, req));
     return;
   }
   size_t slash = req.path.find('/');
