@@ -29,10 +29,12 @@ void Unmap(gpointer data) {
 // A read-only (for GStreamer) memory over a fresh anonymous mapping of at least |min| bytes.
 // Pages of it that are never written are never resident.
 GstMemory* NewPage(size_t min, uint8_t** base, size_t* capacity) {
-  const size_t length = (std::max(min, PageWriter::kPageSize) + kSystemPage - 1) & ~(kSystemPage - 1);
+  const size_t length =
+      (std::max(min, PageWriter::kPageSize) + kSystemPage - 1) & ~(kSystemPage - 1);
   void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (addr == MAP_FAILED) {
-    GST_CAT_WARNING(haze_core_debug, "dtsc: cannot map a %zu byte page: %s", length, g_strerror(errno));
+    GST_CAT_WARNING(haze_core_debug, "dtsc: cannot map a %zu byte page: %s", length,
+                    g_strerror(errno));
     return nullptr;
   }
   *base = static_cast<uint8_t*>(addr);
@@ -55,9 +57,8 @@ Payload Payload::Copy(std::span<const uint8_t> bytes) {
   auto* data = static_cast<uint8_t*>(g_malloc(std::max<size_t>(n, 1)));
   if (n > 0) std::memcpy(data, bytes.data(), n);
   Payload p;
-  p.page = MiniRef<GstMemory>::Adopt(
-      gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, data, std::max<size_t>(n, 1), 0, n,
-                             data, g_free));
+  p.page = MiniRef<GstMemory>::Adopt(gst_memory_new_wrapped(
+      GST_MEMORY_FLAG_READONLY, data, std::max<size_t>(n, 1), 0, n, data, g_free));
   p.data = data;
   p.size = static_cast<uint32_t>(n);
   return p;

@@ -81,7 +81,8 @@ inline std::vector<std::string> GstSender(const std::string& sink) {
   const std::string line =
       "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=25/1 ! "
       "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! h264parse ! "
-      "mpegtsmux alignment=7 ! " + sink;
+      "mpegtsmux alignment=7 ! " +
+      sink;
   gchar** tokens = nullptr;
   g_shell_parse_argv(line.c_str(), nullptr, &tokens, nullptr);  // test-owned text, no shell run
   for (gchar** t = tokens; t && *t; ++t) argv.emplace_back(*t);

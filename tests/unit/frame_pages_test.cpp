@@ -98,9 +98,9 @@ TEST(FramePages, TrimmedFramesStayValidForTheirReader) {
   o.dvr_ms = 1000;
   o.segment_ms = 200;
   auto b = std::make_shared<LiveBuffer>("pages", o);
-  GstCaps* caps = gst_caps_new_simple("audio/mpeg", "mpegversion", G_TYPE_INT, 1, "layer",
-                                      G_TYPE_INT, 3, "rate", G_TYPE_INT, 48000, "channels",
-                                      G_TYPE_INT, 2, nullptr);
+  GstCaps* caps =
+      gst_caps_new_simple("audio/mpeg", "mpegversion", G_TYPE_INT, 1, "layer", G_TYPE_INT, 3,
+                          "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT, 2, nullptr);
   const uint32_t track = *b->AddTrack(caps);
   gst_caps_unref(caps);
   auto first = Bytes(4000, 11);
@@ -109,8 +109,8 @@ TEST(FramePages, TrimmedFramesStayValidForTheirReader) {
   auto held = reader->Next();
   ASSERT_TRUE(held);
   for (int i = 1; i < 400; ++i)  // 10 s of 40 KB frames: many pages, most trimmed
-    ASSERT_TRUE(b->Push(track, Bytes(40000, uint8_t(i)), i * 25 * 1000000LL,
-                        i * 25 * 1000000LL, true));
+    ASSERT_TRUE(
+        b->Push(track, Bytes(40000, uint8_t(i)), i * 25 * 1000000LL, i * 25 * 1000000LL, true));
   EXPECT_GT(b->Fragments().front().start, 0);
   EXPECT_EQ(std::vector<uint8_t>(held->payload.bytes().begin(), held->payload.bytes().end()),
             first);

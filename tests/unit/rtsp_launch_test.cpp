@@ -1,11 +1,11 @@
 #include "protocols/rtsp/rtsp_launch.h"
 
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
 #include <string_view>
 
 #include "protocols/rtsp/rtsp_sdp.h"
-
-#include <gst/gst.h>
-#include <gtest/gtest.h>
 
 namespace haze::rtsp {
 namespace {
@@ -61,7 +61,8 @@ TEST(RtspRecord, SdpMediasBecomeDepayloadersInOrder) {
   EXPECT_EQ((*medias)[2].encoding, "MPEG4-GENERIC");
   auto launch = RecordLaunchFor("live+cam", *medias);
   ASSERT_TRUE(launch);
-  EXPECT_NE(launch->find("rtph264depay name=depay0 ! h264parse ! queue ! sink."), std::string::npos);
+  EXPECT_NE(launch->find("rtph264depay name=depay0 ! h264parse ! queue ! sink."),
+            std::string::npos);
   EXPECT_NE(launch->find("fakesink async=false name=depay1"), std::string::npos);
   EXPECT_NE(launch->find("rtpmp4gdepay name=depay2 ! aacparse ! queue ! sink."), std::string::npos);
   EXPECT_NE(launch->find("dtscsink name=sink stream=\"live+cam\""), std::string::npos);

@@ -5,14 +5,22 @@ namespace haze::rtsp {
 std::optional<std::string> PayloaderFor(const dtsc::TrackInfo& track) {
   using dtsc::Codec;
   switch (track.codec) {
-    case Codec::kH264: return "rtph264pay config-interval=0";  // parameter sets in the SDP
-    case Codec::kH265: return "rtph265pay config-interval=0";
-    case Codec::kVP8: return "rtpvp8pay";
-    case Codec::kVP9: return "rtpvp9pay";
-    case Codec::kAAC: return "rtpmp4gpay";
-    case Codec::kOpus: return "rtpopuspay";
-    case Codec::kMP3: return "rtpmpapay";
-    default: return std::nullopt;
+    case Codec::kH264:
+      return "rtph264pay config-interval=0";  // parameter sets in the SDP
+    case Codec::kH265:
+      return "rtph265pay config-interval=0";
+    case Codec::kVP8:
+      return "rtpvp8pay";
+    case Codec::kVP9:
+      return "rtpvp9pay";
+    case Codec::kAAC:
+      return "rtpmp4gpay";
+    case Codec::kOpus:
+      return "rtpopuspay";
+    case Codec::kMP3:
+      return "rtpmpapay";
+    default:
+      return std::nullopt;
   }
 }
 

@@ -3,8 +3,8 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "base/log.h"
+#include "protocols/rtsp/rtsp_hooks.h"
 #include "protocols/rtsp/rtsp_launch.h"
 #include "protocols/rtsp/rtsp_sdp.h"
-#include "protocols/rtsp/rtsp_hooks.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -23,7 +23,7 @@ namespace haze::rtsp {
 namespace {
 
 constexpr auto kOpenTimeout = std::chrono::seconds(15);  // StreamHost answer (triggers may block)
-constexpr int64_t kReadyTimeoutMs = 10000;                // stream playable
+constexpr int64_t kReadyTimeoutMs = 10000;               // stream playable
 constexpr guint kClientThreads = 16;
 // Publishers' RECORD mounts live under this prefix, so viewers can play the same URL.
 const std::string kRecordPrefix = "/.record";
@@ -58,9 +58,9 @@ struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
   GstRTSPServer* server = nullptr;
   guint source = 0;
   std::mutex mutex;
-  std::map<std::string, bool> mounted;            // mount path -> true for RECORD (publish)
+  std::map<std::string, bool> mounted;              // mount path -> true for RECORD (publish)
   std::map<GstRTSPClient*, std::string> announced;  // publisher -> its URL path
-  std::map<GstRTSPClient*, SessionList> viewers;  // sessions per client
+  std::map<GstRTSPClient*, SessionList> viewers;    // sessions per client
   std::map<GstRTSPClient*, std::vector<std::unique_ptr<core::PublishSession>>> publishers;
 
   // Client thread: asks the main thread for a play session of |stream|; waits for the answer.
@@ -75,8 +75,8 @@ struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
   // Client thread: the mount path for |path| requested by |ctx|'s client ("" = refuse).
   std::string MapPath(GstRTSPContext* ctx, const std::string& path);
   // |stream| names the mount in logs: a publisher's path may hold its stream key.
-  void AddFactory(const std::string& path, const std::string& stream,
-                  GstRTSPMediaFactory* factory, bool record);
+  void AddFactory(const std::string& path, const std::string& stream, GstRTSPMediaFactory* factory,
+                  bool record);
   void Release(GstRTSPClient* client);
 };
 
@@ -134,8 +134,10 @@ std::unique_ptr<core::PlaySession> RtspServer::State::Open(const std::string& st
       [this, request](auto done) {
         if (!host) return done(nullptr, "server stopping");
         host->OpenForPlay(request, [done](Result<std::unique_ptr<core::PlaySession>> r) {
-          if (r) done(std::move(r.value()), {});
-          else done(nullptr, r.error().ToString());
+          if (r)
+            done(std::move(r.value()), {});
+          else
+            done(nullptr, r.error().ToString());
         });
       },
       &error);
@@ -152,8 +154,10 @@ std::unique_ptr<core::PublishSession> RtspServer::State::Authorize(
       [this, request](auto done) {
         if (!host) return done(nullptr, "server stopping");
         host->AuthorizePublish(request, [done](Result<std::unique_ptr<core::PublishSession>> r) {
-          if (r) done(std::move(r.value()), {});
-          else done(nullptr, r.error().ToString());
+          if (r)
+            done(std::move(r.value()), {});
+          else
+            done(nullptr, r.error().ToString());
         });
       },
       &error);
@@ -196,7 +200,8 @@ static void OnMediaUnprepared(GstRTSPMedia*, gpointer data) {
 void RtspServer::State::AddFactory(const std::string& path, const std::string& stream,
                                    GstRTSPMediaFactory* factory, bool record) {
   g_signal_connect_data(factory, "media-configure", G_CALLBACK(OnMediaConfigure),
-                        new MountRef{weak_from_this(), path, stream, record}, DeleteMountRef, GConnectFlags(0));
+                        new MountRef{weak_from_this(), path, stream, record}, DeleteMountRef,
+                        GConnectFlags(0));
   GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(server);
   gst_rtsp_mount_points_add_factory(mounts, path.c_str(), factory);  // takes the factory
   g_object_unref(mounts);
@@ -343,16 +348,16 @@ bool OnAnnounce(RtspServer::State* state, GstRTSPContext* ctx) {
   g_free(url);
   auto session = state->Authorize(request);
   if (!session) return false;
-  auto launch = SafeName(session->stream()) ? RecordLaunchFor(session->stream(), *medias)
-                                            : std::nullopt;
+  auto launch =
+      SafeName(session->stream()) ? RecordLaunchFor(session->stream(), *medias) : std::nullopt;
   if (!launch) {
     GST_INFO("rtsp: publish to %s: no announced media can be stored", session->stream().c_str());
     EndOnMain(state->context, std::move(session));
     return false;
   }
   state->MountRecord(kRecordPrefix + path, session->stream(), *launch);
-  GST_INFO("rtsp: %s publishing from %s: %s", session->stream().c_str(),
-           request.client_ip.c_str(), launch->c_str());
+  GST_INFO("rtsp: %s publishing from %s: %s", session->stream().c_str(), request.client_ip.c_str(),
+           launch->c_str());
   std::lock_guard lock(state->mutex);
   state->publishers[client].push_back(std::move(session));
   state->announced[client] = path;
@@ -437,8 +442,7 @@ Result<uint16_t> RtspServer::Start(GMainContext* context, const std::string& add
   GError* err = nullptr;
   GSource* source = gst_rtsp_server_create_source(state_->server, nullptr, &err);
   if (!source) {
-    Error e = Error::FromGError(err, ErrorCode::kIo,
-                                "RTSP port " + std::to_string(port));
+    Error e = Error::FromGError(err, ErrorCode::kIo, "RTSP port " + std::to_string(port));
     g_clear_error(&err);
     return e;
   }
