@@ -144,6 +144,7 @@ std::string Server::Banner() const {
   out += "  Web UI and API:  " + api + "/\n";
   out += "  Media over HTTP: " + http + "/\n";
   out += "  RTMP publish:    rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live/STREAM\n";
+  out += "  RTSP play/push:  rtsp://" + host + ":" + std::to_string(ports_.rtsp) + "/STREAM\n";
   for (const auto& [name, cfg] : config_->typed().streams) {
     if (cfg.source.rfind("push://", 0) == 0) continue;
     out += "  Stream " + name + ": " + http + "/" + name + ".html  " + http + "/hls/" + name +
