@@ -72,50 +72,38 @@ Payload Payload::CopyBuffer(GstBuffer* buffer) {
   return p;
 }
 
-uint8_t* PageWriter::Reserve(size_t size) {
+Payload PageWriter::Reserve(size_t size) {
+  if (size > std::numeric_limits<uint32_t>::max()) return {};
   if (!page_ || capacity_ - used_ < size) {
     uint8_t* base = nullptr;
     size_t capacity = 0;
     GstMemory* page = NewPage(size, &base, &capacity);
-    if (!page) return nullptr;
+    if (!page) return {};
     page_ = MiniRef<GstMemory>::Adopt(page);
     base_ = base;
     capacity_ = capacity;
     used_ = 0;
     pages_opened_++;
   }
-  uint8_t* at = base_ + used_;
+  Payload p{.page = page_,
+            .data = base_ + used_,
+            .offset = static_cast<uint32_t>(used_),
+            .size = static_cast<uint32_t>(size)};
   used_ += size;
-  return at;
+  return p;
 }
 
 Payload PageWriter::Append(std::span<const uint8_t> bytes) {
-  if (bytes.size() > std::numeric_limits<uint32_t>::max()) return {};
-  uint8_t* at = Reserve(bytes.size());
-  if (!at) return {};
-  if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
-  return Payload{.page = page_,
-                 .data = at,
-                 .offset = static_cast<uint32_t>(at - base_),
-                 .size = static_cast<uint32_t>(bytes.size())};
+  Payload p = Reserve(bytes.size());
+  if (p && !bytes.empty()) std::memcpy(base_ + p.offset, bytes.data(), bytes.size());
+  return p;
 }
 
 Payload PageWriter::Append(GstBuffer* buffer) {
   const size_t size = gst_buffer_get_size(buffer);
-  if (size > std::numeric_limits<uint32_t>::max()) return {};
-  uint8_t* at = Reserve(size);
-  if (!at) return {};
-  gst_buffer_extract(buffer, 0, at, size);
-  return Payload{.page = page_,
-                 .data = at,
-                 .offset = static_cast<uint32_t>(at - base_),
-                 .size = static_cast<uint32_t>(size)};
-}
-
-void PageWriter::Reset() {
-  page_ = {};
-  base_ = nullptr;
-  capacity_ = used_ = 0;
+  Payload p = Reserve(size);
+  if (p) gst_buffer_extract(buffer, 0, base_ + p.offset, size);
+  return p;
 }
 
 }  // namespace haze::dtsc

@@ -41,13 +41,12 @@ class PageWriter {
   // empty Payload if no memory could be mapped or the frame is over 4 GiB.
   Payload Append(std::span<const uint8_t> bytes);
   Payload Append(GstBuffer* buffer);
-  // Closes the current page: the next frame starts a new one (the old page lives on while frames
-  // in it are referenced).
-  void Reset();
   uint64_t pages_opened() const { return pages_opened_; }
 
  private:
-  uint8_t* Reserve(size_t size);
+  // Room for |size| bytes in the current page (a new page when they do not fit); it is filled at
+  // base_ + offset (the page just reserved in) before anyone sees the payload. Empty when no page could be mapped or size > 4 GiB.
+  Payload Reserve(size_t size);
   MiniRef<GstMemory> page_;
   uint8_t* base_ = nullptr;
   size_t capacity_ = 0;

@@ -162,6 +162,20 @@ TEST_F(IngestTest, EnhancedRtmpAndMp3Caps) {
 }
 
 // A player that only collects what the fanout queues.
+// A thread-default main context for one test (the fanout's); Drain() runs what is ready.
+struct TestContext {
+  GMainContext* ctx = g_main_context_new();
+  TestContext() { g_main_context_push_thread_default(ctx); }
+  ~TestContext() {
+    g_main_context_pop_thread_default(ctx);
+    g_main_context_unref(ctx);
+  }
+  void Drain() {
+    while (g_main_context_iteration(ctx, FALSE)) {
+    }
+  }
+};
+
 class FakePlayer : public FanoutPlayer {
  public:
   void QueueShared(GBytes* bytes, bool) override {
@@ -197,8 +211,8 @@ class FakePlayer : public FanoutPlayer {
 TEST_F(IngestTest, FanoutStartsJoinersAtTheKeyframeWithHeaders) {
   RtmpConfig config;
   config.out_chunk_size = 100;
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);  // buffer listeners then drain synchronously
+  TestContext tc;  // buffer listeners then drain synchronously
+  GMainContext* ctx = tc.ctx;
   auto in = NewIngest();
   Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
   Feed(in.get(), Media(kAudio, 0, std::string("\xaf\x00\x11\x90", 4)));
@@ -242,14 +256,12 @@ TEST_F(IngestTest, FanoutStartsJoinersAtTheKeyframeWithHeaders) {
   fanout->RemovePlayer(&early);
   fanout->RemovePlayer(&late);
   fanout.reset();
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
 }
 
 TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
   RtmpConfig config;
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
+  TestContext tc;
+  GMainContext* ctx = tc.ctx;
   auto in = NewIngest();
   Feed(in.get(), Media(kVideo, 0, std::string("\x90hvc1", 5) + "HVCC"));
   Feed(in.get(), Media(kVideo, 0, std::string("\x91hvc1\x00\x00\x28", 8) + "key"));
@@ -263,16 +275,14 @@ TEST_F(IngestTest, FanoutPlaysHevcAsEnhancedRtmp) {
   EXPECT_EQ(msgs[2].payload, std::string("\x91hvc1\x00\x00\x28", 8) + "key");  // CodedFrames, cts 40
   fanout->RemovePlayer(&player);
   fanout.reset();
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
 }
 
 TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
   RtmpConfig config;
   config.merge_write_players = 3;
   config.merge_write_ms = 600000;  // never fires in this test: only urgent flushes go out
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
+  TestContext tc;
+  GMainContext* ctx = tc.ctx;
   auto in = NewIngest();
   Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
   Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
@@ -281,12 +291,12 @@ TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
   FakePlayer a, b;
   fanout->AddPlayer(&a);
   fanout->AddPlayer(&b);
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(a.flushes, 1);  // a joiner is flushed at once
 
   // Two players: below the threshold, every frame goes out at once.
   Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(a.flushes, 2);
   EXPECT_EQ(b.flushes, 2);
 
@@ -294,7 +304,7 @@ TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
   FakePlayer c;
   fanout->AddPlayer(&c);
   Feed(in.get(), Media(kVideo, 80, Avc(false, false, 0, "d2")));
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(b.flushes, 2);
   EXPECT_EQ(c.flushes, 0);
   EXPECT_EQ(b.Messages(config.out_chunk_size).back().payload, Avc(false, false, 0, "d2"));
@@ -302,20 +312,18 @@ TEST_F(IngestTest, FanoutMergesWritesWhenManyPlayers) {
 
   // The end of the stream goes out at once.
   buffer_->Close();
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(b.flushes, 3);
   EXPECT_TRUE(c.ended);
   EXPECT_EQ(c.flushes, 1);
   for (FakePlayer* p : {&a, &b, &c}) fanout->RemovePlayer(p);
   fanout.reset();
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
 }
 
 TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
   RtmpConfig config;
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
+  TestContext tc;
+  GMainContext* ctx = tc.ctx;
   auto in = NewIngest();
   Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
   Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "k1")));
@@ -327,13 +335,13 @@ TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
     fanout->RemovePlayer(&a);
   };
   for (FakePlayer* p : {&a, &b, &c}) fanout->AddPlayer(p);
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(a.flushes, 1);  // flushed before |c| removed it
   EXPECT_EQ(b.flushes, 1);
   EXPECT_EQ(c.flushes, 1);
   EXPECT_EQ(fanout->players(), 1u);
   Feed(in.get(), Media(kVideo, 40, Avc(false, false, 0, "d1")));
-  while (g_main_context_iteration(ctx, FALSE)) {}
+  tc.Drain();
   EXPECT_EQ(a.flushes, 1);
   EXPECT_EQ(c.flushes, 1);
   EXPECT_EQ(b.flushes, 2);
@@ -341,8 +349,6 @@ TEST_F(IngestTest, FanoutSurvivesPlayersClosingWhileFlushed) {
   fanout->RemovePlayer(&b);
   EXPECT_EQ(fanout->players(), 0u);
   fanout.reset();
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
 }
 
 // Frame names (f0, f1, ...) of the video frames a player got, in order.
@@ -358,8 +364,8 @@ TEST_F(IngestTest, MergedWritesKeepEveryPlayersFramesInOrder) {
   RtmpConfig config;
   config.merge_write_players = 2;
   config.merge_write_ms = 1;
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
+  TestContext tc;
+  GMainContext* ctx = tc.ctx;
   auto in = NewIngest();
   Feed(in.get(), Media(kVideo, 0, Avc(true, true, 0, kAvcc)));
   Feed(in.get(), Media(kVideo, 0, Avc(true, false, 0, "f0")));
@@ -413,8 +419,6 @@ TEST_F(IngestTest, MergedWritesKeepEveryPlayersFramesInOrder) {
   EXPECT_EQ(got_c.size(), 15u);
   fanout->RemovePlayer(&c);
   fanout.reset();
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
 }
 
 }  // namespace

@@ -69,7 +69,6 @@ TEST(FramePages, BytesOutliveTheWriterWhileReferenced) {
   {
     PageWriter pages;
     keep = pages.Append(Bytes(1000, 5));
-    pages.Reset();
   }
   auto want = Bytes(1000, 5);
   EXPECT_EQ(std::vector<uint8_t>(keep.bytes().begin(), keep.bytes().end()), want);

@@ -200,9 +200,11 @@ JsonNode* Clients(ApiContext& ctx, JsonNode* arg) {
   return ClientsOne(ctx, arg && JSON_NODE_HOLDS_OBJECT(arg) ? json_node_get_object(arg) : nullptr);
 }
 
-// The sample's values, for the whole server or summed over |streams| (empty = all).
+// The sample's values (no per-stream part), for the whole server or summed over |streams|
+// (empty = all).
 TotalsSample Filtered(const TotalsSample& s, const std::vector<std::string>& streams) {
-  if (streams.empty()) return s;
+  if (streams.empty())
+    return TotalsSample{s.unix_s, s.clients, s.inputs, s.outputs, s.down_bytes, s.up_bytes, {}};
   TotalsSample out{.unix_s = s.unix_s};
   for (const auto& st : s.streams) {
     if (std::find(streams.begin(), streams.end(), st.stream) == streams.end()) continue;

@@ -82,12 +82,13 @@ struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
 
 namespace {
 
-// Runs |ask| on |context| and waits (on this client thread) for the session it hands to |done|.
-template <typename Session>
-std::unique_ptr<Session> AskMain(
-    GMainContext* context,
-    std::function<void(std::function<void(std::unique_ptr<Session>, std::string)>)> ask,
-    std::string* error) {
+// Calls |call| (StreamHost::OpenForPlay or AuthorizePublish) with |request| on the main context
+// and waits, on this client thread, for the session it answers. Null with |error| set when the
+// host refuses, the server is going away or the host does not answer in time.
+template <typename Session, typename Request, typename Done>
+std::unique_ptr<Session> AskHost(const std::shared_ptr<RtspServer::State>& state,
+                                 void (core::StreamHost::*call)(const Request&, Done),
+                                 const Request& request, std::string* error) {
   struct Answer {
     std::mutex m;
     std::condition_variable cv;
@@ -96,13 +97,22 @@ std::unique_ptr<Session> AskMain(
     std::string error;
   };
   auto answer = std::make_shared<Answer>();
-  RunOn(context, [answer, ask] {
-    ask([answer](std::unique_ptr<Session> s, std::string e) {
-      std::lock_guard lock(answer->m);
-      answer->session = std::move(s);
-      answer->error = std::move(e);
-      answer->done = true;
-      answer->cv.notify_all();
+  auto finish = [answer](std::unique_ptr<Session> s, std::string e) {
+    std::lock_guard lock(answer->m);
+    answer->session = std::move(s);
+    answer->error = std::move(e);
+    answer->done = true;
+    answer->cv.notify_all();
+  };
+  std::weak_ptr<RtspServer::State> weak = state;
+  RunOn(state->context, [weak, call, request, finish] {
+    auto s = weak.lock();  // on the main context: host is only cleared there
+    if (!s || !s->host) return finish(nullptr, "server stopping");
+    (s->host->*call)(request, [finish](Result<std::unique_ptr<Session>> r) {
+      if (r)
+        finish(std::move(r.value()), {});
+      else
+        finish(nullptr, r.error().ToString());
     });
   });
   std::unique_lock lock(answer->m);
@@ -129,18 +139,8 @@ std::unique_ptr<core::PlaySession> RtspServer::State::Open(const std::string& st
                                                            const std::string& url) {
   core::PlayRequest request{.connector = "RTSP", .url = url, .stream = stream, .client_ip = ip};
   std::string error;
-  auto session = AskMain<core::PlaySession>(
-      context,
-      [this, request](auto done) {
-        if (!host) return done(nullptr, "server stopping");
-        host->OpenForPlay(request, [done](Result<std::unique_ptr<core::PlaySession>> r) {
-          if (r)
-            done(std::move(r.value()), {});
-          else
-            done(nullptr, r.error().ToString());
-        });
-      },
-      &error);
+  auto session = AskHost<core::PlaySession>(shared_from_this(), &core::StreamHost::OpenForPlay,
+                                            request, &error);
   if (!session)
     GST_INFO("rtsp: play %s from %s refused: %s", stream.c_str(), ip.c_str(), error.c_str());
   return session;
@@ -149,18 +149,8 @@ std::unique_ptr<core::PlaySession> RtspServer::State::Open(const std::string& st
 std::unique_ptr<core::PublishSession> RtspServer::State::Authorize(
     const core::PublishRequest& request) {
   std::string error;
-  auto session = AskMain<core::PublishSession>(
-      context,
-      [this, request](auto done) {
-        if (!host) return done(nullptr, "server stopping");
-        host->AuthorizePublish(request, [done](Result<std::unique_ptr<core::PublishSession>> r) {
-          if (r)
-            done(std::move(r.value()), {});
-          else
-            done(nullptr, r.error().ToString());
-        });
-      },
-      &error);
+  auto session = AskHost<core::PublishSession>(shared_from_this(),
+                                               &core::StreamHost::AuthorizePublish, request, &error);
   // The request URL and key are never logged: they may hold a stream key.
   if (!session)
     GST_INFO("rtsp: publish from %s refused: %s", request.client_ip.c_str(), error.c_str());
