@@ -45,7 +45,8 @@ ControlPlane::ControlPlane(config::ConfigStore& config, core::StreamRegistry& re
 
 ControlPlane::~ControlPlane() {
   if (poll_) g_source_remove(poll_);
-  automation_.triggers().Fire("SYSTEM_STOP", "", {"shutdown"});
+  config_sub_.Reset();
+  status_sub_.Reset();
   http_.api_context().pushes = nullptr;
   http_.set_stream_event(nullptr);
   http_.set_trigger_stats(nullptr);
@@ -57,7 +58,7 @@ ControlPlane::~ControlPlane() {
 void ControlPlane::Start() {
   if (auto st = automation_.ApplyConfig(config_.root()); !st)
     GST_WARNING("triggers/pushes config: %s", st.error().ToString().c_str());
-  config_.AddObserver([this](const config::ServerConfig&) {
+  config_sub_ = config_.AddObserver([this](const config::ServerConfig&) {
     if (auto st = automation_.ApplyConfig(config_.root()); !st)
       GST_WARNING("triggers/pushes config: %s", st.error().ToString().c_str());
   });
@@ -85,13 +86,22 @@ void ControlPlane::Start() {
     if (gst_message_has_name(msg, "haze-trigger"))
       triggers::FireHookMessage(automation_.triggers(), msg, stream, TagsOf(stream));
   });
-  registry_.AddStatusObserver([this](const std::string& stream, StreamStatus status,
+  status_sub_ = registry_.AddStatusObserver([this](const std::string& stream, StreamStatus status,
                                      const std::string& detail) { OnStatus(stream, status, detail); });
   poll_ = g_timeout_add(500, [](gpointer self) -> gboolean {
     static_cast<ControlPlane*>(self)->PollBuffers();
     return G_SOURCE_CONTINUE;
   }, this);
   automation_.triggers().Fire("SYSTEM_START", "", {HAZE_VERSION});
+}
+
+void ControlPlane::BeginShutdown(const std::string& reason) {
+  automation_.triggers().Fire("SYSTEM_STOP", "", {reason});
+  automation_.pushes().Shutdown();
+}
+
+bool ControlPlane::Busy() {
+  return automation_.pushes().running() > 0 || automation_.triggers().running() > 0;
 }
 
 std::vector<std::string> ControlPlane::TagsOf(const std::string& stream) const {

@@ -26,6 +26,12 @@ class ControlPlane {
 
   // Applies the config and fires SYSTEM_START.
   void Start();
+  // Shutdown, step one: SYSTEM_STOP fires (a notification: a signal's shutdown is not
+  // abortable), no push starts any more and running ones stop gracefully (recordings finish on
+  // the EOS their closing streams send). Triggers fired from now on still run.
+  void BeginShutdown(const std::string& reason);
+  // True while pushes are still finishing or trigger handlers still running.
+  bool Busy();
   push::Automation& automation() { return automation_; }
 
  private:
@@ -46,6 +52,8 @@ class ControlPlane {
   };
   std::map<std::string, Watch> watches_;
   guint poll_ = 0;
+  Subscription config_sub_;
+  Subscription status_sub_;
 };
 
 }  // namespace haze::app

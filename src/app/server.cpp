@@ -1,6 +1,7 @@
 #include "app/server.h"
 
 #include <glib-unix.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string_view>
@@ -14,7 +15,6 @@
 #include "protocols/cmaf/soup_bridge.h"
 #include "elements.h"
 #include "haze_build_config.h"
-#include "protocols/cmaf/segment_routes.h"
 
 #define GST_CAT_DEFAULT haze_core_debug
 
@@ -33,12 +33,7 @@ void RegisterStaticPlugin() {
 Server::Server(CliOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
-  control_.reset();
-  rtmp_.reset();
-  rtsp_.reset();
-  http_.reset();
-  segments_.reset();
-  registry_.reset();
+  Shutdown("server destroyed");
   if (loop_) g_main_loop_unref(loop_);
 }
 
@@ -56,7 +51,7 @@ Status Server::Start() {
   config_ = std::move(store.value());
   templates_.Load(config_->typed().templates_dir);
   registry_ = std::make_unique<core::StreamRegistry>(templates_);
-  config_->AddObserver([this](const config::ServerConfig& c) {
+  config_sub_ = config_->AddObserver([this](const config::ServerConfig& c) {
     templates_.Load(c.templates_dir);
     registry_->Reconcile(c);
   });
@@ -111,29 +106,94 @@ Status Server::Start() {
   return OkStatus();
 }
 
-static gboolean OnSignal(gpointer data) {
-  static_cast<Server*>(data)->Quit();
+namespace {
+
+struct SignalData {
+  Server* server;
+  const char* name;
+};
+
+gboolean OnSignal(gpointer data) {
+  auto* s = static_cast<SignalData*>(data);
+  s->server->OnSignal(s->name);
   return G_SOURCE_CONTINUE;  // removed by Run()
+}
+
+}  // namespace
+
+void Server::OnSignal(const char* name) {
+  if (quit_reason_.empty()) {
+    g_printerr("haze: %s: shutting down (send it again to exit at once)\n", name);
+    quit_reason_ = name;
+    Quit();
+    return;
+  }
+  // A second signal while the first one's shutdown runs: exit now, as the operator asked.
+  static const char kMsg[] = "haze: second signal: exiting at once\n";
+  ssize_t ignored = write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+  (void)ignored;
+  _exit(1);
 }
 
 void Server::Run() {
   loop_ = g_main_loop_new(nullptr, FALSE);
-  guint sigint = g_unix_signal_add(SIGINT, OnSignal, this);
-  guint sigterm = g_unix_signal_add(SIGTERM, OnSignal, this);
+  SignalData term{this, "SIGTERM"}, intr{this, "SIGINT"};
+  guint sigint = g_unix_signal_add(SIGINT, ::haze::app::OnSignal, &intr);
+  guint sigterm = g_unix_signal_add(SIGTERM, ::haze::app::OnSignal, &term);
   g_main_loop_run(loop_);
+  // The signal sources stay during the shutdown: a second signal exits at once.
+  Shutdown(quit_reason_.empty() ? "quit" : quit_reason_);
   g_source_remove(sigint);
   g_source_remove(sigterm);
-  GST_INFO("shutting down");
+}
+
+void Server::Quit() {
+  if (quit_reason_.empty()) quit_reason_ = "quit";
+  if (loop_) g_main_loop_quit(loop_);
+}
+
+// The shutdown sequence (README, "Shutdown"). Every step runs once; later steps skip what an
+// earlier failed start never made.
+void Server::Shutdown(const std::string& reason) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  int64_t start = g_get_monotonic_time();
+  GST_INFO("shutting down (%s)", reason.c_str());
+  // 1. Stop accepting, 2. close publishers and viewers: each protocol closes its listener and
+  // its connections; publishers' streams end (without resume) and viewers' sessions close.
+  if (control_) control_->BeginShutdown(reason);  // SYSTEM_STOP; no push starts any more
+  if (http_) http_->Stop();
+  segments_.reset();  // the segment stores' viewer sessions
+  if (rtmp_) rtmp_->Stop();
+  if (rtsp_) rtsp_->Stop();
+  // 3. Stop pushes and finalize recordings, 4. end triggers: every stream stops; its buffer's
+  // end is the pushes' EOS (muxers write their last fragment and index), STREAM_END, PUSH_END,
+  // RECORDING_END fire. Wait for pushes and trigger handlers within a bound.
+  if (registry_) registry_->StopAll("server shutting down");
+  if (control_) {
+    int64_t deadline = start + kShutdownWaitUs;
+    GMainContext* ctx = g_main_context_default();
+    while (control_->Busy() && g_get_monotonic_time() < deadline) {
+      if (!g_main_context_iteration(ctx, FALSE)) g_usleep(2000);
+    }
+    if (control_->Busy())
+      GST_WARNING("shutdown: gave up waiting for pushes and trigger handlers after %d ms",
+                  int(kShutdownWaitUs / 1000));
+  }
+  // 5. Save the config (an API edit still waiting for its auto-save delay).
+  if (config_) {
+    if (auto st = config_->FlushPendingSave(); !st)
+      GST_WARNING("shutdown: config not saved: %s", st.error().ToString().c_str());
+  }
+  // 6. Stop pipelines and free, users before what they use. The control plane unsubscribes
+  // from the registry and the config; the dispatcher kills handlers still running.
   control_.reset();
   rtmp_.reset();
   rtsp_.reset();
   http_.reset();
-  segments_.reset();
   registry_.reset();
-}
-
-void Server::Quit() {
-  if (loop_) g_main_loop_quit(loop_);
+  config_sub_.Reset();
+  GST_INFO("shut down in %d ms", int((g_get_monotonic_time() - start) / 1000));
 }
 
 std::string Server::Banner() const {

@@ -36,9 +36,16 @@ class Server {
 
   // Everything up to listening; a port in use or a bad config is an error.
   Status Start();
-  // Runs until SIGINT/SIGTERM.
+  // Runs until SIGINT/SIGTERM (or Quit()), then shuts down (Shutdown()).
   void Run();
   void Quit();
+  // Shutdown sequence, bounded by kShutdownWaitUs of waiting for pushes and triggers:
+  // SYSTEM_STOP -> stop accepting and close connections -> stop streams (recordings finish, end
+  // triggers fire) -> wait for pushes and handlers -> save config -> free. Idempotent.
+  void Shutdown(const std::string& reason);
+  // Signal handling (main context): the first starts the shutdown, a second exits at once.
+  void OnSignal(const char* name);
+  static constexpr int64_t kShutdownWaitUs = 3500 * 1000;
   // Lines with the URLs to open, for the console.
   std::string Banner() const;
   const BoundPorts& ports() const { return ports_; }
@@ -60,7 +67,10 @@ class Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp_;
   std::unique_ptr<rtsp::RtspServer> rtsp_;
   std::unique_ptr<ControlPlane> control_;
+  Subscription config_sub_;
   GMainLoop* loop_ = nullptr;
+  std::string quit_reason_;
+  bool shut_down_ = false;
   BoundPorts ports_;
 };
 

@@ -107,14 +107,14 @@ Status ConfigStore::Changed() {
   }
   typed_ = std::move(typed.value());
   RememberValid();
-  for (auto& o : observers_) o(typed_);
+  observers_.Notify(typed_);
   ScheduleSave();
   return OkStatus();
 }
 
 Status ConfigStore::Replace(JsonNode* new_root) {
   if (auto st = Adopt(DeepCopyJson(new_root)); !st) return st;
-  for (auto& o : observers_) o(typed_);
+  observers_.Notify(typed_);
   ScheduleSave();
   return OkStatus();
 }
@@ -155,8 +155,15 @@ Status ConfigStore::Reload() {
   if (!node) return node.error();
   if (auto st = Adopt(node.value()); !st) return st;
   last_written_ = text;
-  for (auto& o : observers_) o(typed_);
+  observers_.Notify(typed_);
   return OkStatus();
+}
+
+Status ConfigStore::FlushPendingSave() {
+  if (!save_source_) return OkStatus();
+  g_source_remove(save_source_);
+  save_source_ = 0;
+  return Save();
 }
 
 void ConfigStore::ScheduleSave() {
@@ -210,7 +217,7 @@ void ConfigStore::OnFileChanged(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent
   }
   self->last_written_ = text;
   GST_INFO("config reloaded from %s", self->path_.c_str());
-  for (auto& o : self->observers_) o(self->typed_);
+  self->observers_.Notify(self->typed_);
 }
 
 }  // namespace haze::config

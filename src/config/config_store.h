@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/gst_ref.h"
+#include "base/observer_list.h"
 #include "base/result.h"
 #include "config/config.h"
 
@@ -46,10 +47,13 @@ class ConfigStore {
   // Replaces the whole document (config_restore); same validation as Changed().
   Status Replace(JsonNode* new_root);
   Status Save();    // atomic write to path()
+  // Writes a change still waiting for its auto-save delay now (shutdown); nothing pending: Ok.
+  Status FlushPendingSave();
   Status Reload();  // re-read path()
   std::string ToText(bool pretty) const;
 
-  void AddObserver(Observer observer) { observers_.push_back(std::move(observer)); }
+  // The observer stays until the returned subscription is destroyed.
+  [[nodiscard]] Subscription AddObserver(Observer observer) { return observers_.Add(std::move(observer)); }
   // Seconds between the last change and the auto-save (tests shorten it).
   void set_autosave_delay_ms(unsigned ms) { autosave_delay_ms_ = ms; }
 
@@ -68,7 +72,7 @@ class ConfigStore {
   JsonNode* last_valid_ = nullptr;  // deep copy of the last document that validated
   ServerConfig typed_;
   std::string last_written_;  // text of our own last save, to ignore our own file events
-  std::vector<Observer> observers_;
+  ObserverList<const ServerConfig&> observers_;
   guint save_source_ = 0;
   unsigned autosave_delay_ms_ = 60000;
   GRef<GFileMonitor> monitor_;

@@ -76,7 +76,7 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
   const TemplateSet& templates;
   config::ServerConfig config;
   std::map<std::string, Entry> streams;
-  std::vector<StatusObserver> observers;
+  ObserverList<const std::string&, StreamStatus, const std::string&> observers;
   std::map<uint64_t, ClientSnapshot> clients;
   uint64_t next_client = 1;
   guint tick = 0;
@@ -110,8 +110,7 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
     auto stream = std::make_unique<Stream>(
         ParseStreamName(name), *cfg, templates,
         [weak](Stream& s, StreamStatus status, const std::string& detail) {
-          if (auto self = weak.lock())
-            for (auto& o : self->observers) o(s.name().full, status, detail);
+          if (auto self = weak.lock()) self->observers.Notify(s.name().full, status, detail);
         });
     Stream* raw = stream.get();
     raw->SetMessageCallback([weak](Stream& s, GstMessage* msg) {
@@ -240,10 +239,14 @@ StreamRegistry::StreamRegistry(const TemplateSet& templates)
 
 StreamRegistry::~StreamRegistry() {
   if (impl_->tick) g_source_remove(impl_->tick);
-  impl_->observers.clear();
+  impl_->observers.Clear();
+  StopAll("server shutting down");
+}
+
+void StreamRegistry::StopAll(const std::string& reason) {
   std::vector<std::string> names;
   for (auto& [name, e] : impl_->streams) names.push_back(name);
-  for (auto& n : names) impl_->Remove(n, "server shutting down");
+  for (auto& n : names) impl_->Remove(n, reason);
 }
 
 void StreamRegistry::Reconcile(const config::ServerConfig& config) {
@@ -322,8 +325,8 @@ Result<ExpandedPipeline> StreamRegistry::DescribePipeline(const std::string& nam
   return probe.Describe();
 }
 
-void StreamRegistry::AddStatusObserver(StatusObserver observer) {
-  impl_->observers.push_back(std::move(observer));
+Subscription StreamRegistry::AddStatusObserver(StatusObserver observer) {
+  return impl_->observers.Add(std::move(observer));
 }
 
 void StreamRegistry::SetPublishHooks(PublishRewrite rewrite, PublishAccept accept) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/observer_list.h"
 #include "config/config.h"
 #include "core/pipeline_template.h"
 #include "core/stream_host.h"
@@ -76,7 +77,10 @@ class StreamRegistry : public StreamHost {
   // The gst-launch line the stream would run (for --print-pipeline), with its exec command.
   Result<ExpandedPipeline> DescribePipeline(const std::string& name) const;
 
-  void AddStatusObserver(StatusObserver observer);
+  // The observer stays until the returned subscription is destroyed.
+  [[nodiscard]] Subscription AddStatusObserver(StatusObserver observer);
+  // Stops every stream (shutdown): their end triggers fire through the status observers.
+  void StopAll(const std::string& reason);
 
   // Decision hooks for the trigger system. Each answers later on the main context.
   // Rewrite: the stream name or key to use instead of the requested one, or an error to refuse

@@ -31,8 +31,8 @@ class RegistryBackend : public StreamBackend {
   }
   Status Start(const std::string& name) override { return registry_.Start(name); }
   void Stop(const std::string& name) override { registry_.Stop(name); }
-  void AddStatusObserver(core::StreamRegistry::StatusObserver observer) override {
-    registry_.AddStatusObserver(std::move(observer));
+  Subscription AddStatusObserver(core::StreamRegistry::StatusObserver observer) override {
+    return registry_.AddStatusObserver(std::move(observer));
   }
   core::StreamHost& host() override { return registry_; }
 

@@ -35,7 +35,7 @@ class StreamBackend {
   virtual bool IsConfigured(const std::string& name) const = 0;
   virtual Status Start(const std::string& name) = 0;
   virtual void Stop(const std::string& name) = 0;
-  virtual void AddStatusObserver(core::StreamRegistry::StatusObserver observer) = 0;
+  [[nodiscard]] virtual Subscription AddStatusObserver(core::StreamRegistry::StatusObserver observer) = 0;
   virtual core::StreamHost& host() = 0;
 };
 

@@ -72,7 +72,7 @@ WsApi::WsApi(ApiRouter& router, GMainContext* context) : router_(router), contex
           delete j;
         });
   });
-  router_.context().streams.AddStatusObserver(
+  status_sub_ = router_.context().streams.AddStatusObserver(
       [this, alive](const std::string& name, core::StreamStatus, const std::string&) {
         if (auto a = alive.lock(); a && *a) BroadcastStream(name);
       });

@@ -40,6 +40,7 @@ class WsApi {
   GMainContext* context_;
   std::vector<Client*> clients_;
   uint64_t log_listener_ = 0;
+  Subscription status_sub_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -118,6 +118,10 @@ void PushManager::StartPush(const std::string& stream, const std::string& target
 
 void PushManager::Continue(const std::string& stream, const std::string& original,
                            std::string target, const std::string& auto_id, StartDone done) {
+  if (shutting_down_) {
+    if (done) done(Error{ErrorCode::kUnavailable, "server shutting down", stream});
+    return;
+  }
   std::string resolved = triggers::ExpandVariables(target, Variables(stream));
   for (const auto& [id, p] : pushes_) {
     if (p->stream() == stream && p->target() == resolved && p->running()) {
@@ -280,7 +284,13 @@ void PushManager::CheckEntry(const AutoPush& entry, int64_t now, int& started) {
   }
 }
 
+void PushManager::Shutdown() {
+  shutting_down_ = true;
+  for (auto& [id, p] : pushes_) p->Stop(true);
+}
+
 void PushManager::Check() {
+  if (shutting_down_) return;
   int64_t now = std::time(nullptr);
   int started = 0;
   std::vector<std::string> remove;

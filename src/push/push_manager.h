@@ -76,6 +76,8 @@ class PushManager {
   Status LoadConfig(JsonObject* auto_push, JsonObject* push_settings);
   void SetConfigChangedCallback(std::function<void()> cb) { config_changed_ = std::move(cb); }
 
+  // Shutdown: no push starts from now on; running ones stop gracefully (files finish).
+  void Shutdown();
   size_t running() const { return pushes_.size(); }
   const Push* Find(uint64_t id) const;
   // Test hook: run the once-a-second check now.
@@ -118,6 +120,7 @@ class PushManager {
   GSource* reaper_ = nullptr;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::function<void()> config_changed_;
+  bool shutting_down_ = false;
 };
 
 }  // namespace haze::push

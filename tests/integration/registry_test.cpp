@@ -31,7 +31,7 @@ class RegistryTest : public testing::Test {
 TEST_F(RegistryTest, AlwaysOnVideogenComesOnline) {
   StreamRegistry registry(templates_);
   std::vector<StreamStatus> seen;
-  registry.AddStatusObserver(
+  auto subscription = registry.AddStatusObserver(
       [&](const std::string& name, StreamStatus s, const std::string&) {
         if (name == "vg") seen.push_back(s);
       });

@@ -94,8 +94,9 @@ class FakeStreamBackend : public http::StreamBackend, public core::StreamHost {
     return OkStatus();
   }
   void Stop(const std::string& name) override { stopped.push_back(name); }
-  void AddStatusObserver(core::StreamRegistry::StatusObserver o) override {
+  Subscription AddStatusObserver(core::StreamRegistry::StatusObserver o) override {
     observers.push_back(std::move(o));
+    return {};
   }
   core::StreamHost& host() override { return *this; }
 

@@ -125,7 +125,7 @@ TEST(Config, AutoReloadOnFileChange) {
   auto store = ConfigStore::Open(path, ConfigRw::kRead);
   ASSERT_TRUE(store.ok());
   bool seen = false;
-  store.value()->AddObserver([&](const ServerConfig& c) { seen = c.FindStream("b") != nullptr; });
+  auto subscription = store.value()->AddObserver([&](const ServerConfig& c) { seen = c.FindStream("b") != nullptr; });
   g_file_set_contents(path.c_str(), R"({"streams":{"b":{"source":"videogen"}}})", -1, nullptr);
   gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
   while (!seen && g_get_monotonic_time() < deadline) g_main_context_iteration(nullptr, TRUE);

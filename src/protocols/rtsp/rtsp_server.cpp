@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "base/log.h"
@@ -398,15 +399,18 @@ RtspServer::RtspServer(core::StreamHost& host) : state_(std::make_shared<State>(
   state_->host = &host;
 }
 
-RtspServer::~RtspServer() {
+RtspServer::~RtspServer() { Stop(); }
+
+void RtspServer::Stop() {
   if (!state_->server) return;
   {
     std::lock_guard lock(state_->mutex);
     state_->host = nullptr;
   }
   if (state_->source) g_source_remove(state_->source);
+  state_->source = 0;
   gst_rtsp_server_client_filter(state_->server, CloseClient, nullptr);
-  g_object_unref(state_->server);
+  g_object_unref(std::exchange(state_->server, nullptr));
   std::lock_guard lock(state_->mutex);
   state_->viewers.clear();  // on the main context: sessions end here
   state_->publishers.clear();

@@ -29,6 +29,9 @@ class RtspServer {
 
   // Listens on |address|:|port| (port 0 picks a free port); returns the bound port.
   Result<uint16_t> Start(GMainContext* context, const std::string& address, uint16_t port);
+  // Stops listening and closes every client (publishers end, viewers' sessions close).
+  // Idempotent; the destructor calls it.
+  void Stop();
 
   struct State;  // shared with the client threads
 
