@@ -2,6 +2,7 @@
 temporary config, wait for conditions, call the JSON API. Standard library only."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,10 @@ import urllib.request
 BUILD = os.environ.get("HAZE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 SOURCE = os.environ.get("HAZE_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 HAZE = os.path.join(BUILD, "src", "haze")
+# SIGTERM must end haze within 5 s whatever is connected (a margin for loaded CI machines).
+SHUTDOWN_TIMEOUT_S = 10
+# GLib's own problem lines ("(haze:123): GLib-CRITICAL **: ...", "...-WARNING **: ...").
+GLIB_PROBLEM = re.compile(r"(CRITICAL|WARNING) \*\*|-CRITICAL|g_assertion|assertion .* failed")
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -51,6 +56,9 @@ class Haze:
                      "--http-port", str(self.http_port), "--rtmp-port", str(self.rtmp_port),
                      "--rtsp-port", "0", "--srt-port", "0", "--configrw", configrw, *extra_args]
         self.proc = None
+        self.check_exit = True
+        self.stopped = None  # exit status once stopped
+        self.stop_seconds = None
         self.log_path = os.path.join(self.dir.name, "haze.log")
 
     def __enter__(self):
@@ -63,18 +71,50 @@ class Haze:
         return self
 
     def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        if exc[0] is not None:
-            print("---- haze log (tail) ----")
-            print(self.output()[-6000:])
-        self.dir.cleanup()
+        problem = None
+        try:
+            problem = self.stop()
+        finally:
+            self.log.close()
+            if exc[0] is not None or problem:
+                print("---- haze log (tail) ----")
+                print(self.output()[-6000:])
+            self.dir.cleanup()
+        if problem and exc[0] is None:
+            raise AssertionError(problem)
+
+    def stop(self, timeout=SHUTDOWN_TIMEOUT_S):
+        """Stops haze as systemd does (SIGTERM) and checks how it went: a clean exit (status 0)
+        within |timeout| seconds and no GLib criticals or warnings in its output. Returns the
+        problem found, or None. A test that killed haze itself sets check_exit = False."""
+        if not self.proc or self.stopped is not None:
+            return None
+        if self.proc.poll() is not None:
+            self.stopped = self.proc.returncode
+            if self.check_exit:
+                return f"haze exited by itself during the test with status {self.stopped}"
+            return None
+        start = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.stopped = self.proc.returncode
+            return f"haze did not exit within {timeout}s of SIGTERM (killed)"
+        self.stop_seconds = time.monotonic() - start
+        self.stopped = self.proc.returncode
+        if not self.check_exit:
+            return None
+        if self.stopped != 0:
+            how = (f"signal {signal.Signals(-self.stopped).name}" if self.stopped < 0
+                   else f"status {self.stopped}")
+            return f"haze exited with {how} after SIGTERM"
+        bad = [l for l in self.output().splitlines() if GLIB_PROBLEM.search(l)]
+        if bad:
+            return "haze logged GLib problems:\n" + "\n".join(bad[:10])
+        return None
 
     def output(self):
         with open(self.log_path, errors="replace") as f:
