@@ -1,5 +1,7 @@
 #include "app/server.h"
 
+#include "app/listen_plan.h"
+
 #include <glib-unix.h>
 #include <unistd.h>
 
@@ -37,12 +39,6 @@ Server::~Server() {
   if (loop_) g_main_loop_unref(loop_);
 }
 
-int Server::ResolvePort(int cli, const char* connector, int fallback) const {
-  if (cli >= 0) return cli;
-  int configured = config_->typed().ProtocolPort(connector);
-  return configured >= 0 ? configured : fallback;
-}
-
 Status Server::Start() {
   auto rw = config::ParseConfigRw(options_.configrw);
   if (!rw) return rw.error();
@@ -56,15 +52,23 @@ Status Server::Start() {
     registry_->Reconcile(c);
   });
 
+  const config::ServerConfig& cfg = config_->typed();
   int api_port = options_.api_port >= 0 ? options_.api_port
-                 : config_->typed().api_port >= 0 ? config_->typed().api_port
-                                                  : 4242;
-  std::string iface = !options_.interface.empty() ? options_.interface : config_->typed().interface;
+                 : cfg.api_port >= 0      ? cfg.api_port
+                                          : 4242;
+  std::string api_iface = !options_.interface.empty() ? options_.interface : cfg.interface;
+  auto plan = [&](const char* connector, int cli_port, uint16_t fallback) {
+    auto spec = PlanListener(cfg, options_.interface, connector, cli_port, fallback);
+    if (!spec) GST_INFO("%s: not in config.protocols, not listening", connector);
+    return spec;
+  };
+  auto any = [](const std::string& iface) { return iface.empty() ? "0.0.0.0" : iface; };
   log_ring_.Install();
   http_ = std::make_unique<http::HttpLayer>(*config_, *registry_, log_ring_);
-  auto http_ports =
-      http_->Start(g_main_context_default(), iface, static_cast<uint16_t>(api_port),
-                   static_cast<uint16_t>(ResolvePort(options_.http_port, "HTTP", 8080)));
+  auto http_spec = plan("HTTP", options_.http_port, 8080);
+  auto http_ports = http_->Start(g_main_context_default(), api_iface,
+                                 static_cast<uint16_t>(api_port), http_spec ? http_spec->iface : "",
+                                 http_spec ? std::optional<uint16_t>(http_spec->port) : std::nullopt);
   if (!http_ports) return http_ports.error();
   ports_.api = http_ports->first;
   ports_.http = http_ports->second;
@@ -74,32 +78,37 @@ Status Server::Start() {
   segment_options.canonical_name = cmaf::CanonicalStreamName;
   segments_ = std::make_unique<cmaf::SegmentService>(cmaf::HostOpener(*registry_), segment_options);
   cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
-  rtmp::RtmpConfig rtmp_config;
-  if (const config::ProtocolConfig* p = config_->typed().FindProtocol("RTMP")) {
-    auto set = [](int64_t v, uint32_t& out) {
-      if (v >= 0) out = uint32_t(std::min<int64_t>(v, UINT32_MAX));
-    };
-    set(p->merge_write_ms, rtmp_config.merge_write_ms);
-    set(p->merge_write_players, rtmp_config.merge_write_players);
-    set(p->ping_interval_ms, rtmp_config.ping_interval_ms);
-    set(p->ping_timeout_ms, rtmp_config.ping_timeout_ms);
+  if (auto spec = plan("RTMP", options_.rtmp_port, 1935)) {
+    rtmp::RtmpConfig rtmp_config;
+    if (const config::ProtocolConfig* p = cfg.FindProtocol("RTMP")) {
+      auto set = [](int64_t v, uint32_t& out) {
+        if (v >= 0) out = uint32_t(std::min<int64_t>(v, UINT32_MAX));
+      };
+      set(p->merge_write_ms, rtmp_config.merge_write_ms);
+      set(p->merge_write_players, rtmp_config.merge_write_players);
+      set(p->ping_interval_ms, rtmp_config.ping_interval_ms);
+      set(p->ping_timeout_ms, rtmp_config.ping_timeout_ms);
+    }
+    rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
+    auto rtmp_port = rtmp_->Start(g_main_context_default(), any(spec->iface), spec->port);
+    if (!rtmp_port) return rtmp_port.error();
+    ports_.rtmp = rtmp_port.value();
+    GST_INFO("RTMP on port %u", ports_.rtmp);
   }
-  rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
-  auto rtmp_port = rtmp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
-                                static_cast<uint16_t>(ResolvePort(options_.rtmp_port, "RTMP", 1935)));
-  if (!rtmp_port) return rtmp_port.error();
-  ports_.rtmp = rtmp_port.value();
-  GST_INFO("RTMP on port %u", ports_.rtmp);
-  rtsp_ = std::make_unique<rtsp::RtspServer>(*registry_);
-  auto rtsp_port = rtsp_->Start(g_main_context_default(), iface.empty() ? "0.0.0.0" : iface,
-                                static_cast<uint16_t>(ResolvePort(options_.rtsp_port, "RTSP", 5554)));
-  if (!rtsp_port) return rtsp_port.error();
-  ports_.rtsp = rtsp_port.value();
-  GST_INFO("RTSP on port %u", ports_.rtsp);
+  if (auto spec = plan("RTSP", options_.rtsp_port, 5554)) {
+    rtsp_ = std::make_unique<rtsp::RtspServer>(*registry_);
+    auto rtsp_port = rtsp_->Start(g_main_context_default(), any(spec->iface), spec->port);
+    if (!rtsp_port) return rtsp_port.error();
+    ports_.rtsp = rtsp_port.value();
+    GST_INFO("RTSP on port %u", ports_.rtsp);
+  }
 
   http_->stream_info().set_play_ports(ports_.rtmp, ports_.rtsp);
-  http_->api_context().listen_ports = {
-      {"API", ports_.api}, {"HTTP", ports_.http}, {"RTMP", ports_.rtmp}, {"RTSP", ports_.rtsp}};
+  auto& bound = http_->api_context().listen_ports;
+  bound = {{"API", ports_.api}};
+  if (ports_.http) bound.emplace_back("HTTP", ports_.http);
+  if (ports_.rtmp) bound.emplace_back("RTMP", ports_.rtmp);
+  if (ports_.rtsp) bound.emplace_back("RTSP", ports_.rtsp);
   control_ = std::make_unique<ControlPlane>(*config_, *registry_, *http_);
   control_->Start();
   registry_->Reconcile(config_->typed());
@@ -202,11 +211,13 @@ std::string Server::Banner() const {
   std::string http = "http://" + host + ":" + std::to_string(ports_.http);
   std::string out = "Haze " HAZE_VERSION " is running.\n";
   out += "  Web UI and API:  " + api + "/\n";
-  out += "  Media over HTTP: " + http + "/\n";
-  out += "  RTMP publish:    rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live/STREAM\n";
-  out += "  RTSP play/push:  rtsp://" + host + ":" + std::to_string(ports_.rtsp) + "/STREAM\n";
+  if (ports_.http) out += "  Media over HTTP: " + http + "/\n";
+  if (ports_.rtmp)
+    out += "  RTMP publish:    rtmp://" + host + ":" + std::to_string(ports_.rtmp) + "/live/STREAM\n";
+  if (ports_.rtsp)
+    out += "  RTSP play/push:  rtsp://" + host + ":" + std::to_string(ports_.rtsp) + "/STREAM\n";
   for (const auto& [name, cfg] : config_->typed().streams) {
-    if (cfg.source.rfind("push://", 0) == 0) continue;
+    if (cfg.source.rfind("push://", 0) == 0 || !ports_.http) continue;
     out += "  Stream " + name + ": " + http + "/" + name + ".html  " + http + "/hls/" + name +
            "/index.m3u8\n";
   }

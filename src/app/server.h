@@ -55,8 +55,6 @@ class Server {
                                               const std::string& stream);
 
  private:
-  int ResolvePort(int cli, const char* connector, int fallback) const;
-
   CliOptions options_;
   std::unique_ptr<config::ConfigStore> config_;
   core::TemplateSet templates_;

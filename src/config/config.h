@@ -28,7 +28,8 @@ struct StreamConfig {
 // One entry of config.protocols[] ({"connector": "RTMP", "port": 1935, ...}).
 struct ProtocolConfig {
   std::string connector;
-  int port = -1;  // -1 = the connector's default
+  int port = -1;          // -1 = the connector's default
+  std::string interface;  // "" = config.controller.interface (or all)
   // RTMP merged writes and pings ("merge_write_ms", "merge_write_players", "ping_interval_ms",
   // "ping_timeout_ms"); -1 = the server's default.
   int64_t merge_write_ms = -1;
@@ -40,6 +41,8 @@ struct ProtocolConfig {
 struct ServerConfig {
   std::map<std::string, StreamConfig> streams;
   std::vector<ProtocolConfig> protocols;
+  // config.protocols is present: only the connectors it lists run (absent: every default one).
+  bool protocols_listed = false;
   std::string serverid;
   std::string prometheus;        // metrics path on the API port, "" = off
   std::string public_address;    // base URL used in generated URLs (reverse proxies)

@@ -47,6 +47,7 @@ Status ParseProtocols(JsonObject* cfg, ServerConfig& out) {
   JsonNode* n = json_object_get_member(cfg, "protocols");
   if (!n || JSON_NODE_HOLDS_NULL(n)) return OkStatus();
   if (!JSON_NODE_HOLDS_ARRAY(n)) return TypeError("/config/protocols", "an array");
+  out.protocols_listed = true;
   JsonArray* arr = json_node_get_array(n);
   for (guint i = 0; i < json_array_get_length(arr); ++i) {
     std::string path = "/config/protocols/" + std::to_string(i);
@@ -60,6 +61,9 @@ Status ParseProtocols(JsonObject* cfg, ServerConfig& out) {
     auto port = ReadInt(o, "port", -1, path);
     if (!port) return port.error();
     p.port = static_cast<int>(port.value());
+    auto iface = ReadString(o, "interface", path);
+    if (!iface) return iface.error();
+    p.interface = iface.value();
     for (auto [key, field] : {std::pair{"merge_write_ms", &p.merge_write_ms},
                               std::pair{"merge_write_players", &p.merge_write_players},
                               std::pair{"ping_interval_ms", &p.ping_interval_ms},

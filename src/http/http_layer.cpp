@@ -36,8 +36,10 @@ void HttpLayer::AddApiCommand(const std::string& name, Command command) {
 }
 
 Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
-                                                       const std::string& iface,
-                                                       uint16_t api_port, uint16_t http_port) {
+                                                       const std::string& api_iface,
+                                                       uint16_t api_port,
+                                                       const std::string& http_iface,
+                                                       std::optional<uint16_t> http_port) {
   ws_ = std::make_unique<WsApi>(*router_, context);
   api_->AddRoute({RouteMatch::kExact, "/api", [this](const Request& r) { router_->Handle(r, false); }, {}});
   api_->AddRoute({RouteMatch::kExact, "/api2", [this](const Request& r) { router_->Handle(r, true); }, {}});
@@ -49,14 +51,18 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
   info_->Register(*media_);
   progressive_->Register(*media_);
 
-  auto api = api_->Listen(context, iface, api_port);
+  auto api = api_->Listen(context, api_iface, api_port);
   if (!api) return api.error();
-  auto http = media_->Listen(context, iface, http_port);
-  if (!http) {
-    api_->Disconnect();
-    return http.error();
+  uint16_t bound_http = 0;
+  if (http_port) {
+    auto http = media_->Listen(context, http_iface, *http_port);
+    if (!http) {
+      api_->Disconnect();
+      return http.error();
+    }
+    bound_http = http.value();
   }
-  info_->set_http_port(http.value());
+  info_->set_http_port(bound_http);
   totals_timer_ = g_timeout_source_new_seconds(kTotalsIntervalS);
   g_source_set_callback(totals_timer_, [](gpointer self) -> gboolean {
     static_cast<HttpLayer*>(self)->SampleTotals();
@@ -64,7 +70,7 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
   }, this, nullptr);
   g_source_attach(totals_timer_, context);
   SampleTotals();
-  return std::make_pair(api.value(), http.value());
+  return std::make_pair(api.value(), bound_http);
 }
 
 void HttpLayer::Stop() {

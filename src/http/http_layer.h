@@ -5,6 +5,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "config/config_store.h"
@@ -33,7 +35,14 @@ class HttpLayer {
   // Binds both listeners on |iface| ("" = all); port 0 picks a free one. Returns the bound
   // (api, http) ports. A port in use is an error, nothing stays bound.
   Result<std::pair<uint16_t, uint16_t>> Start(GMainContext* context, const std::string& iface,
-                                              uint16_t api_port, uint16_t http_port);
+                                              uint16_t api_port, uint16_t http_port) {
+    return Start(context, iface, api_port, iface, http_port);
+  }
+  // The same with the media port on its own interface, or not at all (|http_port| empty: the
+  // HTTP connector is not configured; the returned http port is then 0).
+  Result<std::pair<uint16_t, uint16_t>> Start(GMainContext* context, const std::string& api_iface,
+                                              uint16_t api_port, const std::string& http_iface,
+                                              std::optional<uint16_t> http_port);
   void Stop();
 
   // For other modules: register routes on the media port (e.g. prefix "/hls/", "/cmaf/").

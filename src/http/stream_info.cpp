@@ -85,6 +85,10 @@ JsonNode* BuildStreamInfo(const std::string& stream, const MediaInfo& media, boo
   });
   for (const auto& out : Outputs()) {
     if (!OutputFits(out, media.tracks)) continue;
+    // A connector that does not run (not in config.protocols) offers no source.
+    if ((out.scheme == UrlScheme::kRtmp && base.rtmp_port <= 0) ||
+        (out.scheme == UrlScheme::kRtsp && base.rtsp_port <= 0))
+      continue;
     std::string url = OutputUrl(out, base, stream);
     JsonObject* s = nullptr;
     json_array_add_element(sources, NewObjectNode(&s));

@@ -5,8 +5,9 @@ import random
 import signal
 import threading
 import time
+import urllib.request
 
-from harness import Haze, run_tests, wait_for
+from harness import Haze, free_port, run_tests, wait_for
 
 
 def test_sigkill_during_saves_leaves_a_parsable_file():
@@ -55,6 +56,46 @@ def test_api_edit_is_saved_and_disk_edit_is_reloaded():
         assert "b" not in h.api({})["streams"]
 
 
+def test_only_the_listed_connectors_listen():
+    http, rtmp = free_port(), free_port()
+    config = {"config": {"protocols": [{"connector": "HTTP", "port": http},
+                                       {"connector": "RTMP", "port": rtmp}]},
+              "streams": {"a": {"source": "videogen", "always_on": True}}}
+    with Haze(config, listen_flags=False) as h:
+        h.wait_online("a")
+        assert h.listening() == {("tcp", h.api_port), ("tcp", http), ("tcp", rtmp)}, h.listening()
+        protocols = h.api({})["config"]["protocols"]
+        assert [(p["connector"], p["port"], p["online"]) for p in protocols] == \
+            [("HTTP", http, 1), ("RTMP", rtmp, 1)], protocols
+        info = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{http}/json_a.js", timeout=10).read())
+        urls = [s["url"] for s in info["source"]]
+        assert any(u.startswith("rtmp:") for u in urls), urls
+        assert not any(u.startswith("rtsp:") for u in urls), urls
+
+
+def test_command_line_ports_override_the_list_and_show_in_the_config_answer():
+    listed = free_port()
+    config = {"config": {"protocols": [{"connector": "HTTP", "port": listed},
+                                       {"connector": "RTSP", "port": 1}]},
+              "streams": {"a": {"source": "push://"}}}
+    http, rtmp = free_port(), free_port()
+    # --http-port moves HTTP, --rtmp-port enables RTMP (not listed); RTSP (listed) gets port 0.
+    with Haze(config, listen_flags=False,
+              extra_args=["--http-port", str(http), "--rtmp-port", str(rtmp),
+                          "--rtsp-port", "0"]) as h:
+        answer = {p["connector"]: p for p in h.api({})["config"]["protocols"]}
+        assert answer["HTTP"]["port"] == http and answer["HTTP"]["online"] == 1, answer
+        assert answer["RTMP"]["port"] == rtmp and answer["RTMP"]["online"] == 1, answer
+        rtsp = answer["RTSP"]["port"]
+        assert rtsp not in (0, 1) and answer["RTSP"]["online"] == 1, answer
+        assert h.listening() == {("tcp", h.api_port), ("tcp", http), ("tcp", rtmp),
+                                 ("tcp", rtsp)}, h.listening()
+        with open(h.config_path) as f:  # the stored config keeps what the operator wrote
+            assert json.load(f)["config"]["protocols"][0]["port"] == listed
+
+
 if __name__ == "__main__":
     run_tests([test_sigkill_during_saves_leaves_a_parsable_file,
-               test_api_edit_is_saved_and_disk_edit_is_reloaded])
+               test_api_edit_is_saved_and_disk_edit_is_reloaded,
+               test_only_the_listed_connectors_listen,
+               test_command_line_ports_override_the_list_and_show_in_the_config_answer])

@@ -44,7 +44,9 @@ def wait_for(cond, timeout, what):
 class Haze:
     """A haze process on free ports. Use as a context manager."""
 
-    def __init__(self, config, extra_args=(), configrw="off"):
+    def __init__(self, config, extra_args=(), configrw="off", listen_flags=True):
+        """|listen_flags|: pass --http-port/--rtmp-port/--rtsp-port/--srt-port (free ports);
+        without them the config's protocols list decides (its ports must be free ones)."""
         self.dir = tempfile.TemporaryDirectory(prefix="haze-e2e-")
         self.config_path = os.path.join(self.dir.name, "config.json")
         with open(self.config_path, "w") as f:
@@ -52,9 +54,10 @@ class Haze:
         self.api_port = free_port()
         self.http_port = free_port()
         self.rtmp_port = free_port()
+        ports = ["--http-port", str(self.http_port), "--rtmp-port", str(self.rtmp_port),
+                 "--rtsp-port", "0", "--srt-port", "0"] if listen_flags else []
         self.args = [HAZE, "-c", self.config_path, "-i", "127.0.0.1", "-p", str(self.api_port),
-                     "--http-port", str(self.http_port), "--rtmp-port", str(self.rtmp_port),
-                     "--rtsp-port", "0", "--srt-port", "0", "--configrw", configrw, *extra_args]
+                     *ports, "--configrw", configrw, *extra_args]
         self.proc = None
         self.check_exit = True
         self.stopped = None  # exit status once stopped
@@ -62,6 +65,8 @@ class Haze:
         self.log_path = os.path.join(self.dir.name, "haze.log")
 
     def __enter__(self):
+        self.check_exit = True
+        self.stopped = None
         self.log = open(self.log_path, "w")
         env = dict(os.environ, GST_DEBUG=os.environ.get("GST_DEBUG", "haze*:4"))
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
@@ -119,6 +124,32 @@ class Haze:
     def output(self):
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+    def listening(self):
+        """The (protocol, port) pairs haze listens on: TCP listeners and bound UDP sockets."""
+        inodes = set()
+        fd_dir = f"/proc/{self.proc.pid}/fd"
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        found = set()
+        for proto, files in (("tcp", ("tcp", "tcp6")), ("udp", ("udp", "udp6"))):
+            for name in files:
+                try:
+                    with open(f"/proc/net/{name}") as f:
+                        rows = f.read().splitlines()[1:]
+                except OSError:
+                    continue
+                for row in rows:
+                    cols = row.split()
+                    local, state, inode = cols[1], cols[3], cols[9]
+                    if inode in inodes and (proto == "udp" or state == "0A"):
+                        found.add((proto, int(local.rsplit(":", 1)[1], 16)))
+        return found
 
     def _api_up(self):
         with socket.create_connection(("127.0.0.1", self.api_port), timeout=1):

@@ -1,4 +1,7 @@
 // API resource "config": config, save, config_backup, config_restore, config_reload.
+#include <map>
+#include <string>
+
 #include "config/config_loader.h"
 #include "haze_build_config.h"
 #include "http/api/api_context.h"
@@ -59,6 +62,41 @@ JsonNode* ReloadConfig(ApiContext& ctx, JsonNode*) {
   return StatusAnswer(ctx.config.Reload());
 }
 
+// config.protocols as running: each entry gets `online` (1 listening, 0 not) and the bound port
+// (the command line may override the configured one, port 0 picks one); a connector the command
+// line enabled without an entry is added. Only the answer changes, never the stored config.
+void ReflectListeners(ApiContext& ctx, JsonObject* config) {
+  std::map<std::string, int> bound;
+  for (const auto& [connector, port] : ctx.listen_ports)
+    if (connector != "API") bound[connector] = port;
+  JsonArray* list = nullptr;
+  if (JsonNode* n = json_object_get_member(config, "protocols"); n && JSON_NODE_HOLDS_ARRAY(n)) {
+    list = json_node_get_array(n);
+  } else if (bound.empty()) {
+    return;
+  } else {
+    json_object_set_member(config, "protocols", NewArrayNode(&list));
+  }
+  for (guint i = 0; i < json_array_get_length(list); ++i) {
+    JsonNode* e = json_array_get_element(list, i);
+    if (!JSON_NODE_HOLDS_OBJECT(e)) continue;
+    JsonObject* entry = json_node_get_object(e);
+    const char* connector = json_object_get_string_member_with_default(entry, "connector", "");
+    auto it = bound.find(connector);
+    json_object_set_int_member(entry, "online", it != bound.end() ? 1 : 0);
+    if (it == bound.end()) continue;
+    json_object_set_int_member(entry, "port", it->second);
+    bound.erase(it);
+  }
+  for (const auto& [connector, port] : bound) {
+    JsonObject* entry = nullptr;
+    json_array_add_element(list, NewObjectNode(&entry));
+    json_object_set_string_member(entry, "connector", connector.c_str());
+    json_object_set_int_member(entry, "port", port);
+    json_object_set_int_member(entry, "online", 1);
+  }
+}
+
 }  // namespace
 
 JsonNode* ConfigAnswer(ApiContext& ctx) {
@@ -71,6 +109,7 @@ JsonNode* ConfigAnswer(ApiContext& ctx) {
   json_object_set_string_member(o, "version", HAZE_VERSION);
   json_object_set_int_member(o, "time", g_get_real_time() / G_USEC_PER_SEC);
   json_object_set_string_member(o, "serverid", ctx.config.typed().serverid.c_str());
+  ReflectListeners(ctx, o);
   return node;
 }
 
