@@ -1,7 +1,13 @@
 // haze: the media server executable. Options, config, Server, main loop.
 #include <gst/gst.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "app/cli_options.h"
 #include "app/server.h"
@@ -11,6 +17,8 @@
 #include "haze_build_config.h"
 
 int main(int argc, char** argv) {
+  // The command line as given, for a SIGHUP restart (option parsing edits argv).
+  std::vector<std::string> args(argv, argv + argc);
   std::string help;
   auto options = haze::app::ParseCli(argc, argv, &help);
   if (!help.empty()) {
@@ -53,5 +61,17 @@ int main(int argc, char** argv) {
   std::fputs(server.Banner().c_str(), stdout);
   std::fflush(stdout);
   server.Run();
+  if (const auto& handover = server.restart_handover()) {
+    // SIGHUP: the same binary and arguments, in this process (a service manager keeps its PID);
+    // the listeners' copies were made to survive exec.
+    g_setenv(haze::app::kHandoverEnv, handover->c_str(), TRUE);
+    std::fflush(stdout);
+    std::vector<char*> exec_argv;
+    for (auto& a : args) exec_argv.push_back(a.data());
+    exec_argv.push_back(nullptr);
+    execv("/proc/self/exe", exec_argv.data());
+    std::fprintf(stderr, "haze: restart failed: cannot re-execute: %s\n", std::strerror(errno));
+    return 1;
+  }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include "dtsc/live_buffer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "dtsc/live_buffer_impl.h"
 
@@ -37,6 +38,18 @@ void LiveBuffer::SetOptions(const BufferOptions& options) {
 BufferOptions LiveBuffer::options() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->options;
+}
+
+void LiveBuffer::ContinueNumbering(uint64_t next) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->fragments.empty() || impl_->next_fragment > 0 || next == 0) return;
+  impl_->next_fragment = next;
+  impl_->continued = true;
+}
+
+uint64_t LiveBuffer::NextFragmentNumber() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->next_fragment;
 }
 
 void LiveBuffer::SetClockForTesting(std::function<int64_t()> clock) {
@@ -234,7 +247,7 @@ void LiveBuffer::Impl::CutFragment(const Frame& frame) {
   fragments.push_back(Fragment{.number = next_fragment++,
                                .first_seq = frame.seq,
                                .start = frame.dts,
-                               .discont = frame.discont});
+                               .discont = frame.discont || std::exchange(continued, false)});
 }
 
 void LiveBuffer::Impl::Trim() {

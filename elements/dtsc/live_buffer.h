@@ -212,6 +212,12 @@ class LiveBuffer : public std::enable_shared_from_this<LiveBuffer> {
   int64_t Epoch(int64_t proposed);
   // Ends the buffer for good (the resume grace period ran out, or the server unloads it).
   void Close();
+  // Restart handover: a buffer that has no fragment yet numbers its fragments from |next| on and
+  // marks the first one a discontinuity (HLS media sequence / DASH $Number$ go on across a
+  // server restart). Ignored once fragments exist.
+  void ContinueNumbering(uint64_t next);
+  // The number the next fragment will get.
+  uint64_t NextFragmentNumber() const;
 
   // --- reader side ---
   std::vector<TrackInfo> Tracks() const;

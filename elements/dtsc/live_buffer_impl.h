@@ -50,6 +50,7 @@ struct LiveBuffer::Impl {
   std::vector<TrackState> tracks;
   std::deque<Fragment> fragments;  // back() may be open
   uint64_t next_fragment = 0;
+  bool continued = false;  // ContinueNumbering(): the first fragment is a discontinuity
   int main_track = -1;
 
   BufferState state = BufferState::kBooting;

@@ -64,7 +64,24 @@ Status Server::Start() {
   };
   auto any = [](const std::string& iface) { return iface.empty() ? "0.0.0.0" : iface; };
   log_ring_.Install();
+  // After a SIGHUP restart: the previous process's listeners and fragment numbers.
+  Handover inherited;
+  if (const char* text = g_getenv(kHandoverEnv)) {
+    if (auto h = ParseHandover(text)) inherited = std::move(*h);
+    g_unsetenv(kHandoverEnv);
+    GST_INFO("restarted: %zu listeners and %zu streams handed over", inherited.sockets.size(),
+             inherited.fragments.size());
+  }
+  auto take_fd = [&](const char* connector) {
+    auto it = inherited.sockets.find(connector);
+    if (it == inherited.sockets.end()) return -1;
+    int fd = it->second;
+    inherited.sockets.erase(it);
+    return fd;
+  };
+  registry_->ContinueNumbering(std::move(inherited.fragments));
   http_ = std::make_unique<http::HttpLayer>(*config_, *registry_, log_ring_);
+  http_->SetInheritedListeners(take_fd("API"), take_fd("HTTP"));
   auto http_spec = plan("HTTP", options_.http_port, 8080);
   auto http_ports = http_->Start(g_main_context_default(), api_iface,
                                  static_cast<uint16_t>(api_port), http_spec ? http_spec->iface : "",
@@ -90,7 +107,8 @@ Status Server::Start() {
       set(p->ping_timeout_ms, rtmp_config.ping_timeout_ms);
     }
     rtmp_ = std::make_unique<rtmp::RtmpServer>(*registry_, rtmp_config);
-    auto rtmp_port = rtmp_->Start(g_main_context_default(), any(spec->iface), spec->port);
+    auto rtmp_port =
+        rtmp_->Start(g_main_context_default(), any(spec->iface), spec->port, take_fd("RTMP"));
     if (!rtmp_port) return rtmp_port.error();
     ports_.rtmp = rtmp_port.value();
     GST_INFO("RTMP on port %u", ports_.rtmp);
@@ -104,6 +122,7 @@ Status Server::Start() {
   }
 
   http_->stream_info().set_play_ports(ports_.rtmp, ports_.rtsp);
+  for (const auto& [connector, fd] : inherited.sockets) close(fd);  // no longer configured
   auto& bound = http_->api_context().listen_ports;
   bound = {{"API", ports_.api}};
   if (ports_.http) bound.emplace_back("HTTP", ports_.http);
@@ -131,6 +150,13 @@ gboolean OnSignal(gpointer data) {
 }  // namespace
 
 void Server::OnSignal(const char* name) {
+  if (quit_reason_.empty() && std::string_view(name) == "SIGHUP") {
+    g_printerr("haze: SIGHUP: restarting (listeners are kept)\n");
+    quit_reason_ = "restart";
+    restart_ = true;
+    Quit();
+    return;
+  }
   if (quit_reason_.empty()) {
     g_printerr("haze: %s: shutting down (send it again to exit at once)\n", name);
     quit_reason_ = name;
@@ -146,14 +172,16 @@ void Server::OnSignal(const char* name) {
 
 void Server::Run() {
   loop_ = g_main_loop_new(nullptr, FALSE);
-  SignalData term{this, "SIGTERM"}, intr{this, "SIGINT"};
+  SignalData term{this, "SIGTERM"}, intr{this, "SIGINT"}, hup{this, "SIGHUP"};
   guint sigint = g_unix_signal_add(SIGINT, ::haze::app::OnSignal, &intr);
   guint sigterm = g_unix_signal_add(SIGTERM, ::haze::app::OnSignal, &term);
+  guint sighup = g_unix_signal_add(SIGHUP, ::haze::app::OnSignal, &hup);
   g_main_loop_run(loop_);
   // The signal sources stay during the shutdown: a second signal exits at once.
   Shutdown(quit_reason_.empty() ? "quit" : quit_reason_);
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
 }
 
 void Server::Quit() {
@@ -168,6 +196,20 @@ void Server::Shutdown(const std::string& reason) {
   shut_down_ = true;
   int64_t start = g_get_monotonic_time();
   GST_INFO("shutting down (%s)", reason.c_str());
+  if (restart_) {
+    // Copies of the listeners survive exec; the new process adopts them, so connection
+    // attempts wait in the backlog meanwhile. RTSP (gst-rtsp-server binds its own) rebinds.
+    Handover h;
+    if (http_) {
+      auto [api, media] = http_->DupListenersForExec();
+      if (api >= 0) h.sockets["API"] = api;
+      if (media >= 0) h.sockets["HTTP"] = media;
+    }
+    if (rtmp_)
+      if (int fd = rtmp_->DupListenerForExec(); fd >= 0) h.sockets["RTMP"] = fd;
+    if (registry_) h.fragments = registry_->NextFragmentNumbers();
+    handover_ = SerializeHandover(h);
+  }
   // 1. Stop accepting, 2. close publishers and viewers: each protocol closes its listener and
   // its connections; publishers' streams end (without resume) and viewers' sessions close.
   if (control_) control_->BeginShutdown(reason);  // SYSTEM_STOP; no push starts any more

@@ -6,10 +6,12 @@
 #include <glib.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/cli_options.h"
 #include "app/control_plane.h"
+#include "app/handover.h"
 #include "base/result.h"
 #include "config/config_store.h"
 #include "core/pipeline_template.h"
@@ -43,7 +45,11 @@ class Server {
   // SYSTEM_STOP -> stop accepting and close connections -> stop streams (recordings finish, end
   // triggers fire) -> wait for pushes and handlers -> save config -> free. Idempotent.
   void Shutdown(const std::string& reason);
-  // Signal handling (main context): the first starts the shutdown, a second exits at once.
+  // After Run(): the handover for the process to re-execute (SIGHUP), or empty (exit).
+  const std::optional<std::string>& restart_handover() const { return handover_; }
+  // Signal handling (main context): SIGTERM/SIGINT start the shutdown, SIGHUP a restart (the
+  // shutdown, then main() re-executes haze with the listeners handed over); a second signal
+  // exits at once.
   void OnSignal(const char* name);
   static constexpr int64_t kShutdownWaitUs = 3500 * 1000;
   // Lines with the URLs to open, for the console.
@@ -69,6 +75,8 @@ class Server {
   GMainLoop* loop_ = nullptr;
   std::string quit_reason_;
   bool shut_down_ = false;
+  bool restart_ = false;
+  std::optional<std::string> handover_;
   BoundPorts ports_;
 };
 

@@ -3,6 +3,7 @@
 #include <gio/gunixinputstream.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "base/log.h"
 
@@ -100,6 +101,7 @@ Status Stream::Start() {
   kind_ = tpl->kind;
   started_unix_ = g_get_real_time() / G_USEC_PER_SEC;
   buffer_ = dtsc::BufferRegistry::Get().Acquire(name_.full);
+  if (continue_from_) buffer_->ContinueNumbering(std::exchange(continue_from_, 0));
   dtsc::BufferOptions opts;
   opts.dvr_ms = config_.dvr_ms;
   opts.segment_ms = config_.segment_ms;

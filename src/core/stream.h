@@ -55,6 +55,8 @@ class Stream {
   // Seconds without viewers or publisher; 0 when in use.
   int64_t IdleSeconds() const;
 
+  // Restart handover: the buffer made by the next Start() numbers its fragments from |next|.
+  void ContinueNumberingFrom(uint64_t next) { continue_from_ = next; }
   // Selects and expands the template for this stream.
   Result<ExpandedPipeline> Describe() const;
 
@@ -88,6 +90,7 @@ class Stream {
   uint64_t total_viewers_ = 0;
   int64_t idle_since_ = 0;  // monotonic seconds when the stream became unused, 0 = in use
   int64_t started_unix_ = 0;
+  uint64_t continue_from_ = 0;
 };
 
 }  // namespace haze::core

@@ -84,6 +84,7 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
   PublishAccept publish_accept;
   PlayRewrite play_rewrite;
   MessageObserver message_observer;
+  std::map<std::string, uint64_t> continue_numbering;  // restart handover, used once per stream
 
   void Publish(const PublishRequest& request, const std::string& requested, PublishDone done);
   void Play(const PlayRequest& request, const std::string& requested, PlayDone done);
@@ -117,6 +118,10 @@ struct StreamRegistry::Impl : std::enable_shared_from_this<Impl> {
       if (auto self = weak.lock(); self && self->message_observer)
         self->message_observer(s.name().full, msg);
     });
+    if (auto it = continue_numbering.find(name); it != continue_numbering.end()) {
+      raw->ContinueNumberingFrom(it->second);
+      continue_numbering.erase(it);
+    }
     streams[name].stream = std::move(stream);
     auto st = raw->Start();
     if (!st) return st.error();
@@ -241,6 +246,18 @@ StreamRegistry::~StreamRegistry() {
   if (impl_->tick) g_source_remove(impl_->tick);
   impl_->observers.Clear();
   StopAll("server shutting down");
+}
+
+std::map<std::string, uint64_t> StreamRegistry::NextFragmentNumbers() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [name, e] : impl_->streams)
+    if (auto b = e.stream->buffer(); b && b->NextFragmentNumber() > 0)
+      out[name] = b->NextFragmentNumber();
+  return out;
+}
+
+void StreamRegistry::ContinueNumbering(std::map<std::string, uint64_t> next) {
+  impl_->continue_numbering = std::move(next);
 }
 
 void StreamRegistry::StopAll(const std::string& reason) {

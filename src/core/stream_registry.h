@@ -81,6 +81,10 @@ class StreamRegistry : public StreamHost {
   [[nodiscard]] Subscription AddStatusObserver(StatusObserver observer);
   // Stops every stream (shutdown): their end triggers fire through the status observers.
   void StopAll(const std::string& reason);
+  // Restart handover: each running stream's next fragment number; and, in the new process, the
+  // numbers its streams continue from when they start.
+  std::map<std::string, uint64_t> NextFragmentNumbers() const;
+  void ContinueNumbering(std::map<std::string, uint64_t> next);
 
   // Decision hooks for the trigger system. Each answers later on the main context.
   // Rewrite: the stream name or key to use instead of the requested one, or an error to refuse

@@ -51,11 +51,11 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
   info_->Register(*media_);
   progressive_->Register(*media_);
 
-  auto api = api_->Listen(context, api_iface, api_port);
+  auto api = api_->Listen(context, api_iface, api_port, std::exchange(inherited_api_, -1));
   if (!api) return api.error();
   uint16_t bound_http = 0;
   if (http_port) {
-    auto http = media_->Listen(context, http_iface, *http_port);
+    auto http = media_->Listen(context, http_iface, *http_port, std::exchange(inherited_http_, -1));
     if (!http) {
       api_->Disconnect();
       return http.error();
@@ -71,6 +71,10 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
   g_source_attach(totals_timer_, context);
   SampleTotals();
   return std::make_pair(api.value(), bound_http);
+}
+
+std::pair<int, int> HttpLayer::DupListenersForExec() const {
+  return {api_->DupListenerForExec(), media_->DupListenerForExec()};
 }
 
 void HttpLayer::Stop() {

@@ -44,6 +44,13 @@ class HttpLayer {
                                               uint16_t api_port, const std::string& http_iface,
                                               std::optional<uint16_t> http_port);
   void Stop();
+  // Restart handover: listeners handed over by the previous process, adopted by Start() when
+  // they fit (-1: none); and copies of this process's listeners for the next one.
+  void SetInheritedListeners(int api_fd, int http_fd) {
+    inherited_api_ = api_fd;
+    inherited_http_ = http_fd;
+  }
+  std::pair<int, int> DupListenersForExec() const;
 
   // For other modules: register routes on the media port (e.g. prefix "/hls/", "/cmaf/").
   HttpServer& media_server() { return *media_; }
@@ -75,6 +82,8 @@ class HttpLayer {
   std::unique_ptr<ProgressiveEndpoint> progressive_;
   GSource* totals_timer_ = nullptr;
   std::string web_root_;
+  int inherited_api_ = -1;
+  int inherited_http_ = -1;
 };
 
 }  // namespace haze::http

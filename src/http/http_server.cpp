@@ -1,10 +1,12 @@
 #include "http/http_server.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "base/inherited_socket.h"
 #include "base/log.h"
 
 GST_DEBUG_CATEGORY_STATIC(haze_http_access_debug);
@@ -152,10 +154,32 @@ const Route* HttpServer::Find(const std::string& path) const {
 
 Result<uint16_t> HttpServer::Listen(GMainContext* context, const std::string& iface,
                                     uint16_t port) {
+  return Listen(context, iface, port, -1);
+}
+
+int HttpServer::DupListenerForExec() const {
+  GSList* sockets = soup_server_get_listeners(server_.get());
+  int fd = sockets ? DupForExec(g_socket_get_fd(G_SOCKET(sockets->data))) : -1;
+  g_slist_free(sockets);
+  return fd;
+}
+
+Result<uint16_t> HttpServer::Listen(GMainContext* context, const std::string& iface,
+                                    uint16_t port, int inherited_fd) {
   g_main_context_push_thread_default(context);
   GError* err = nullptr;
   gboolean ok;
-  if (iface.empty() || iface == "0.0.0.0" || iface == "::") {
+  GRef<GSocket> inherited;
+  if (inherited_fd >= 0) {
+    if (AdoptListener(inherited_fd, port))
+      inherited = GRef<GSocket>::Adopt(g_socket_new_from_fd(inherited_fd, nullptr));
+    if (!inherited) ::close(inherited_fd);
+  }
+  if (inherited) {
+    ok = soup_server_listen_socket(server_.get(), inherited.get(),
+                                   static_cast<SoupServerListenOptions>(0), &err);
+    if (ok) GST_INFO("%s: adopted the listener handed over by the previous process", name_.c_str());
+  } else if (iface.empty() || iface == "0.0.0.0" || iface == "::") {
     ok = soup_server_listen_all(server_.get(), port, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);
   } else if (iface == "localhost") {
     ok = soup_server_listen_local(server_.get(), port, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);

@@ -89,6 +89,12 @@ class HttpServer {
   // Listens on |iface| ("" or "0.0.0.0" = all, "127.0.0.1", "::1", "localhost") and |port|
   // (0 = pick one). Pushes |context| as thread-default while binding. Returns the bound port.
   Result<uint16_t> Listen(GMainContext* context, const std::string& iface, uint16_t port);
+  // The same, adopting |inherited_fd| (a listener handed over across a restart) when it is
+  // listening on |port|; otherwise it is closed and a new socket is bound.
+  Result<uint16_t> Listen(GMainContext* context, const std::string& iface, uint16_t port,
+                          int inherited_fd);
+  // A copy of the listening socket that survives exec, or -1 (restart handover).
+  int DupListenerForExec() const;
   void Disconnect();
   SoupServer* soup() const { return server_.get(); }
   const std::string& name() const { return name_; }

@@ -84,7 +84,8 @@ std::string RenderMediaPlaylist(const MediaPlaylist& p) {
   bool need_date = true;
   for (size_t i = 0; i < p.segments.size(); ++i) {
     const PlaylistSegment& s = p.segments[i];
-    if (s.discontinuity && i > 0) out += "#EXT-X-DISCONTINUITY\n";
+    // A leading one too (after a restart the previous segments were in the playlist before).
+    if (s.discontinuity && (i > 0 || s.msn > 0)) out += "#EXT-X-DISCONTINUITY\n";
     if ((need_date || s.discontinuity) && s.unix_ms != kNoTime) {
       out += "#EXT-X-PROGRAM-DATE-TIME:" + IsoTime(s.unix_ms) + "\n";
       need_date = false;

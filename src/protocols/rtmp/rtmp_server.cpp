@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/inherited_socket.h"
 #include "base/log.h"
 #include "protocols/rtmp/fd_watch.h"
 #include "protocols/rtmp/rtmp_connection.h"
@@ -26,7 +27,10 @@ class RtmpServer::Impl final : public ServerContext, public std::enable_shared_f
   Impl(core::StreamHost& host, RtmpConfig config) : host_(host), config_(config) {}
   ~Impl() override { Stop(); }
 
-  Result<uint16_t> Start(GMainContext* context, const std::string& address, uint16_t port);
+  Result<uint16_t> Start(GMainContext* context, const std::string& address, uint16_t port,
+                         int inherited_fd);
+  Result<uint16_t> Listening(GMainContext* context, int fd);
+  int listen_fd() const { return listen_fd_; }
   void Stop();
   uint16_t port() const { return port_; }
   RtmpStats Stats() const;
@@ -74,9 +78,16 @@ class RtmpServer::Impl final : public ServerContext, public std::enable_shared_f
 };
 
 Result<uint16_t> RtmpServer::Impl::Start(GMainContext* context, const std::string& address,
-                                         uint16_t port) {
+                                         uint16_t port, int inherited_fd) {
   InitLogging();
   if (listen_fd_ >= 0) return Error{ErrorCode::kAlreadyExists, "rtmp: already started"};
+  if (inherited_fd >= 0) {
+    if (AdoptListener(inherited_fd, port)) {
+      GST_INFO("rtmp: adopted the listener handed over by the previous process");
+      return Listening(context, inherited_fd);
+    }
+    ::close(inherited_fd);
+  }
   bool v6 = address.find(':') != std::string::npos;
   sockaddr_storage ss = {};
   socklen_t len;
@@ -105,9 +116,11 @@ Result<uint16_t> RtmpServer::Impl::Start(GMainContext* context, const std::strin
     return Error{ErrorCode::kIo, "rtmp: cannot listen on " + address + ":" +
                                      std::to_string(port) + ": " + err};
   }
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                   : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return Listening(context, fd);
+}
+
+Result<uint16_t> RtmpServer::Impl::Listening(GMainContext* context, int fd) {
+  port_ = static_cast<uint16_t>(BoundPort(fd));
   listen_fd_ = fd;
   context_ = g_main_context_ref(context);
   poller_ = std::make_unique<IoPoller>(context_);
@@ -121,7 +134,7 @@ Result<uint16_t> RtmpServer::Impl::Start(GMainContext* context, const std::strin
   tick_ = g_timeout_source_new(tick_ms);
   g_source_set_callback(tick_, &Impl::TickCallback, this, nullptr);
   g_source_attach(tick_, context_);
-  GST_INFO("rtmp: listening on %s:%u", address.c_str(), port_);
+  GST_INFO("rtmp: listening on port %u", port_);
   return port_;
 }
 
@@ -260,8 +273,12 @@ RtmpServer::RtmpServer(core::StreamHost& host, RtmpConfig config)
     : impl_(std::make_shared<Impl>(host, config)) {}
 RtmpServer::~RtmpServer() { impl_->Stop(); }
 Result<uint16_t> RtmpServer::Start(GMainContext* context, const std::string& address,
-                                   uint16_t port) {
-  return impl_->Start(context, address, port);
+                                   uint16_t port, int inherited_fd) {
+  return impl_->Start(context, address, port, inherited_fd);
+}
+
+int RtmpServer::DupListenerForExec() const {
+  return impl_->listen_fd() >= 0 ? DupForExec(impl_->listen_fd()) : -1;
 }
 void RtmpServer::Stop() { impl_->Stop(); }
 uint16_t RtmpServer::port() const { return impl_->port(); }

@@ -34,8 +34,12 @@ class RtmpServer {
   RtmpServer& operator=(const RtmpServer&) = delete;
 
   // Listens on |address|:|port| (port 0 picks a free port); returns the bound port.
+  // |inherited_fd|: a listener handed over across a restart, adopted when it listens on |port|
+  // (else closed).
   Result<uint16_t> Start(GMainContext* context, const std::string& address = "0.0.0.0",
-                         uint16_t port = 1935);
+                         uint16_t port = 1935, int inherited_fd = -1);
+  // A copy of the listener that survives exec, or -1 (restart handover).
+  int DupListenerForExec() const;
   // Closes the listener and every connection (publishers end, players are dropped).
   void Stop();
   uint16_t port() const;
