@@ -97,8 +97,9 @@ std::string MediaText(const SegmentStore& store, const CmafTrack& t, bool ll) {
   p.min_target_ns = store.buffer_options().segment_ms * kMsNs;
   p.discontinuity_sequence = store.discontinuity_sequence();
   for (const CmafSegment* s : Listed(store, t)) {
-    hls::PlaylistSegment out{s->number, s->duration_ns, std::to_string(s->number) + ".m4s",
-                             s->discontinuity, hls::kNoTime, {}};
+    bool disc = s->discontinuity || (p.segments.empty() && store.DiscontinuityUpTo(s->number));
+    hls::PlaylistSegment out{s->number, s->duration_ns, std::to_string(s->number) + ".m4s", disc,
+                             hls::kNoTime, {}};
     if (store.stats().unix_offset_ms > 0)
       out.unix_ms = store.stats().unix_offset_ms + s->start_ns / kMsNs;
     if (ll)

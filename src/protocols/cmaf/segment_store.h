@@ -132,6 +132,12 @@ class SegmentStore {
   // The source's tracks as of the last Update().
   const std::vector<dtsc::TrackInfo>& source_tracks() const { return tracks_; }
   uint64_t discontinuity_sequence() const { return discontinuity_sequence_; }
+  // A discontinuity at or before fragment |number| that is still counted in the window (not yet
+  // in discontinuity_sequence()): a playlist whose first listed segment is |number| tags it, so
+  // a discontinuity on an unlisted fragment (a restart's first, still partial one) is not lost.
+  bool DiscontinuityUpTo(uint64_t number) const {
+    return !discontinuities_.empty() && *discontinuities_.begin() <= number;
+  }
   bool vod() const { return buffer_options_.vod; }
   // Whole stream finished (VoD, or live source gone): playlists get ENDLIST.
   bool ended() const { return stats_.eos; }

@@ -80,7 +80,7 @@ HttpResponse Media(const SegmentStore& store, const TsVariant& v) {
     out.msn = s.number;
     out.duration_ns = s.duration_ns;
     out.uri = s.name;
-    out.discontinuity = s.discontinuity;
+    out.discontinuity = s.discontinuity || (i == first && store.DiscontinuityUpTo(s.number));
     if (store.stats().unix_offset_ms > 0)
       out.unix_ms = store.stats().unix_offset_ms + s.start_ns / kMsNs;
     p.segments.push_back(std::move(out));
