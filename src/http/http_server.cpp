@@ -201,15 +201,15 @@ Result<uint16_t> HttpServer::Listen(GMainContext* context, const std::string& if
     return e;
   }
   // GSocket's default backlog (10) drops SYNs when hundreds of players connect at once.
+  // The bound port comes from the socket itself (soup_server_get_uris() leaks an address).
+  uint16_t bound = port;
   GSList* sockets = soup_server_get_listeners(server_.get());
   for (GSList* l = sockets; l; l = l->next) {
-    listen(g_socket_get_fd(G_SOCKET(l->data)), kListenBacklog);  // Linux applies it again
+    int fd = g_socket_get_fd(G_SOCKET(l->data));
+    listen(fd, kListenBacklog);  // Linux applies it again
+    if (int p = BoundPort(fd); p > 0 && l == sockets) bound = static_cast<uint16_t>(p);
   }
   g_slist_free(sockets);
-  uint16_t bound = port;
-  GSList* uris = soup_server_get_uris(server_.get());
-  if (uris) bound = static_cast<uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   GST_INFO("%s listening on %s:%u", name_.c_str(), iface.empty() ? "*" : iface.c_str(), bound);
   return bound;
 }

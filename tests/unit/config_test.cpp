@@ -19,7 +19,11 @@ std::string ReadFile(const std::string& path) {
 
 class TempDir {
  public:
-  TempDir() : path_(g_dir_make_tmp("haze-config-XXXXXX", nullptr)) {}
+  TempDir() {
+    gchar* dir = g_dir_make_tmp("haze-config-XXXXXX", nullptr);
+    path_ = dir;
+    g_free(dir);
+  }
   ~TempDir() {
     GDir* d = g_dir_open(path_.c_str(), 0, nullptr);
     while (const char* f = d ? g_dir_read_name(d) : nullptr) g_remove((path_ + "/" + f).c_str());
