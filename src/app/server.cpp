@@ -1,7 +1,5 @@
 #include "app/server.h"
 
-#include "app/listen_plan.h"
-
 #include <glib-unix.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 
 #include <gst/gst.h>
 
+#include "app/listen_plan.h"
 #include "base/log.h"
 #include "http/stream_info.h"
 #include "protocols/cmaf/segment_routes.h"
@@ -189,7 +188,7 @@ void Server::Quit() {
   if (loop_) g_main_loop_quit(loop_);
 }
 
-// The shutdown sequence (README, "Shutdown"). Every step runs once; later steps skip what an
+// The shutdown sequence (README, "Lifecycle"). Every step runs once; later steps skip what an
 // earlier failed start never made.
 void Server::Shutdown(const std::string& reason) {
   if (shut_down_) return;

@@ -57,11 +57,6 @@ struct ServerConfig {
     auto it = streams.find(base);
     return it == streams.end() ? nullptr : &it->second;
   }
-  // Port of |connector| from config.protocols, or -1.
-  int ProtocolPort(const std::string& connector) const {
-    const ProtocolConfig* p = FindProtocol(connector);
-    return p ? p->port : -1;
-  }
   const ProtocolConfig* FindProtocol(const std::string& connector) const {
     for (const auto& p : protocols)
       if (p.connector == connector) return &p;

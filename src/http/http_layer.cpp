@@ -1,5 +1,9 @@
 #include "http/http_layer.h"
 
+#include <unistd.h>
+
+#include <utility>
+
 #include "base/log.h"
 #include "config/config_loader.h"
 #include "http/api/api_router.h"
@@ -62,6 +66,7 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
     }
     bound_http = http.value();
   }
+  if (int unused = std::exchange(inherited_http_, -1); unused >= 0) close(unused);  // HTTP off
   info_->set_http_port(bound_http);
   totals_timer_ = g_timeout_source_new_seconds(kTotalsIntervalS);
   g_source_set_callback(totals_timer_, [](gpointer self) -> gboolean {

@@ -3,9 +3,7 @@ HTTP-FLV, HLS and RTSP viewers and recording and nginx-rtmp pushes (recordings d
 end, the end triggers fired); during an RTSP RECORD publish; during an SRT/TS ingest; with a hanging
 sync trigger handler and a hanging SYSTEM_STOP handler (the wait is bounded; a second signal exits
 at once). The harness checks every exit: status 0, within the bound, no GLib problem lines."""
-import json
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -150,17 +148,17 @@ def test_sigterm_during_rtmp_publish_with_viewers_and_pushes():
 def test_sigterm_during_rtsp_record_publish():
     with Haze({"streams": {"live": {"source": "push://"}}}) as h:
         rtsp = h.api({"capabilities": True})["capabilities"]["listen_ports"]["RTSP"]
-        ff = subprocess.Popen(FFMPEG_IN + ["-f", "rtsp", "-rtsp_transport", "tcp",
-                                           f"rtsp://127.0.0.1:{rtsp}/live"])
+        procs = [subprocess.Popen(FFMPEG_IN + ["-f", "rtsp", "-rtsp_transport", "tcp",
+                                               f"rtsp://127.0.0.1:{rtsp}/live"])]
         try:
             h.wait_online("live")
-            viewer = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-i",
-                                       h.http_url("/live.ts"), "-f", "null", "-"])
+            procs.append(subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-i",
+                                           h.http_url("/live.ts"), "-f", "null", "-"]))
             time.sleep(2)
             problem = h.stop()
             assert problem is None, problem
         finally:
-            kill_all([ff] + ([viewer] if "viewer" in locals() else []))
+            kill_all(procs)
 
 
 def test_sigterm_during_srt_ingest():

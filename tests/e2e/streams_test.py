@@ -218,6 +218,7 @@ def test_port_zero_picks_and_logs_a_port():
     finally:
         p.terminate()
         p.wait(20)
+    assert p.returncode == 0, p.returncode  # SIGTERM: a clean exit
 
 
 if __name__ == "__main__":

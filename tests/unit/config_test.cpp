@@ -44,7 +44,8 @@ TEST(Config, ReferenceConfigLoadsWithEveryKey) {
   EXPECT_EQ(c.serverid, "haze-1");
   EXPECT_EQ(c.interface, "127.0.0.1");
   EXPECT_EQ(c.api_port, 4242);
-  EXPECT_EQ(c.ProtocolPort("RTMP"), 1935);
+  ASSERT_NE(c.FindProtocol("RTMP"), nullptr);
+  EXPECT_EQ(c.FindProtocol("RTMP")->port, 1935);
   EXPECT_EQ(c.FindProtocol("RTMP")->merge_write_ms, 100);
   EXPECT_EQ(c.FindProtocol("RTMP")->merge_write_players, 50);
   EXPECT_EQ(c.FindProtocol("RTMP")->ping_interval_ms, 60000);
