@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <deque>
 
 #include "protocols/rtmp/amf0.h"
 #include "protocols/rtmp/bytes.h"
@@ -11,6 +12,13 @@
 
 namespace haze::rtmp {
 namespace {
+
+// Parsed FLV packets view their input: test inputs are kept alive for the whole run.
+std::string_view Kept(std::string bytes) {
+  static std::deque<std::string> kept;
+  return kept.emplace_back(std::move(bytes));
+}
+std::string_view Kept(const char* bytes, size_t size) { return Kept(std::string(bytes, size)); }
 
 using amf0::Property;
 using amf0::Value;
@@ -224,34 +232,34 @@ TEST(Handshake, RejectsOtherVersions) {
 }
 
 TEST(Flv, ParsesAvc) {
-  auto cfg = flv::ParseVideo(std::string("\x17\x00\x00\x00\x00\x01\x64", 7));
+  auto cfg = flv::ParseVideo(Kept("\x17\x00\x00\x00\x00\x01\x64", 7));
   ASSERT_TRUE(cfg.ok());
   EXPECT_EQ(cfg->kind, flv::PacketKind::kConfig);
   EXPECT_EQ(cfg->codec, flv::Codec::kH264);
   EXPECT_EQ(cfg->data.size(), 2u);
-  auto f = flv::ParseVideo(std::string("\x27\x01\xff\xff\xd8" "abc", 8));
+  auto f = flv::ParseVideo(Kept("\x27\x01\xff\xff\xd8" "abc", 8));
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->kind, flv::PacketKind::kFrame);
   EXPECT_FALSE(f->keyframe);
   EXPECT_EQ(f->cts_ms, -40);
   EXPECT_EQ(f->data, "abc");
-  EXPECT_FALSE(flv::ParseVideo(std::string("\x17\x01", 2)).ok());
-  EXPECT_EQ(flv::ParseVideo(std::string("\x12\x00", 2))->kind, flv::PacketKind::kSkip);  // H.263
+  EXPECT_FALSE(flv::ParseVideo(Kept("\x17\x01", 2)).ok());
+  EXPECT_EQ(flv::ParseVideo(Kept("\x12\x00", 2))->kind, flv::PacketKind::kSkip);  // H.263
 }
 
 TEST(Flv, ParsesEnhanced) {
-  auto hevc = flv::ParseVideo(std::string("\x91hvc1" "\x00\x00\x28" "x", 9));
+  auto hevc = flv::ParseVideo(Kept("\x91hvc1" "\x00\x00\x28" "x", 9));
   ASSERT_TRUE(hevc.ok());
   EXPECT_EQ(hevc->codec, flv::Codec::kH265);
   EXPECT_EQ(hevc->kind, flv::PacketKind::kFrame);
   EXPECT_TRUE(hevc->keyframe);
   EXPECT_EQ(hevc->cts_ms, 40);
   EXPECT_EQ(hevc->data, "x");
-  auto av1 = flv::ParseVideo(std::string("\x90" "av01" "cfg", 8));
+  auto av1 = flv::ParseVideo(Kept("\x90" "av01" "cfg", 8));
   EXPECT_EQ(av1->codec, flv::Codec::kAV1);
   EXPECT_EQ(av1->kind, flv::PacketKind::kConfig);
   EXPECT_EQ(av1->data, "cfg");
-  auto vp9 = flv::ParseVideo(std::string("\xa3vp09" "f", 6));
+  auto vp9 = flv::ParseVideo(Kept("\xa3vp09" "f", 6));
   EXPECT_EQ(vp9->codec, flv::Codec::kVP9);
   EXPECT_FALSE(vp9->keyframe);
   EXPECT_EQ(vp9->data, "f");
@@ -260,11 +268,11 @@ TEST(Flv, ParsesEnhanced) {
   auto back = flv::ParseVideo(h);
   EXPECT_EQ(back->cts_ms, 80);
   EXPECT_EQ(back->data, "d");
-  EXPECT_EQ(flv::ParseVideo(flv::VideoHeader(flv::Codec::kAV1, true, false, 0) + "q")->data, "q");
+  EXPECT_EQ(flv::ParseVideo(Kept(flv::VideoHeader(flv::Codec::kAV1, true, false, 0) + "q"))->data, "q");
 }
 
 TEST(Flv, ParsesAudio) {
-  auto cfg = flv::ParseAudio(std::string("\xaf\x00\x11\x90", 4));
+  auto cfg = flv::ParseAudio(Kept("\xaf\x00\x11\x90", 4));
   ASSERT_TRUE(cfg.ok());
   EXPECT_EQ(cfg->kind, flv::PacketKind::kConfig);
   auto asc = flv::ParseAudioSpecificConfig(cfg->data);
@@ -272,7 +280,7 @@ TEST(Flv, ParsesAudio) {
   EXPECT_EQ(asc->object_type, 2);
   EXPECT_EQ(asc->rate, 48000);
   EXPECT_EQ(asc->channels, 2);
-  auto mp3 = flv::ParseAudio(std::string("\x2f\xff\xfb\x90\x64", 5));
+  auto mp3 = flv::ParseAudio(Kept("\x2f\xff\xfb\x90\x64", 5));
   EXPECT_EQ(mp3->codec, flv::Codec::kMP3);
   auto hdr = flv::ParseMpegAudioHeader(mp3->data);
   ASSERT_TRUE(hdr.ok());
