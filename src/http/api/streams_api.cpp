@@ -104,9 +104,10 @@ JsonNode* ReplaceStreams(ApiContext& ctx, JsonNode* arg) {
   JsonObject* streams = ctx.config.Section("streams");
   GList* old_names = json_object_get_members(streams);
   for (GList* m = old_names; m; m = m->next) {
-    const char* name = static_cast<const char*>(m->data);
-    if (!json_object_has_member(in, name)) {
-      json_object_remove_member(streams, name);
+    // A copy: removing the member frees the key that |m| points at.
+    std::string name = static_cast<const char*>(m->data);
+    if (!json_object_has_member(in, name.c_str())) {
+      json_object_remove_member(streams, name.c_str());
       ctx.streams.Stop(name);
       Notify(ctx, "STREAM_REMOVE", name, nullptr);
     }
