@@ -69,7 +69,8 @@ TEST(LiveBuffer, TrackMetadataFromCaps) {
   EXPECT_EQ(a->channels, 2);
   EXPECT_EQ(gst_buffer_get_size(a->init.get()), 2u);
   EXPECT_STREQ(CodecName(v->codec), "H264");
-  EXPECT_FALSE(b->AddTrack(gst_caps_new_empty_simple("video/x-raw")).has_value());
+  auto raw = MiniRef<GstCaps>::Adopt(gst_caps_new_empty_simple("video/x-raw"));
+  EXPECT_FALSE(b->AddTrack(raw.get()).has_value());
 }
 
 TEST(LiveBuffer, LateJoinerStartsOnNewestKeyframe) {
