@@ -184,7 +184,7 @@ TEST_F(ApiTest, ConfigSaveBackupRestoreReload) {
   JsonObject* doc = backup.Object("config_backup");
   ASSERT_TRUE(doc);
   EXPECT_TRUE(json_object_has_member(doc, "streams"));
-  std::string backup_text = json_to_string(backup.Get("config_backup"), FALSE);
+  std::string backup_text = GCharPtr(json_to_string(backup.Get("config_backup"), FALSE)).get();
 
   Api(R"({"addstream": {"temp": {"source": "push://"}}})");
   Json restored(Api(R"({"config_restore": )" + backup_text + R"(, "minimal": 1})").body);
