@@ -301,10 +301,8 @@ TEST_F(SegmentFastPathTest, KeepAliveRequestsAreServedByTheFastPath) {
         ServeSegmentRequest(msg, path, query, *c->service, c->fast);
       },
       &ctx, nullptr);
-  ASSERT_TRUE(soup_server_listen_local(soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr));
-  GSList* uris = soup_server_get_uris(soup);
-  int port = g_uri_get_port(static_cast<GUri*>(uris->data));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  const int port = testing::ListenLoopback(soup);
+  ASSERT_GT(port, 0);
   std::vector<Reply> replies;
   std::atomic<bool> idle{false}, done{false};
   bool eof = false;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocols/cmaf/soup_bridge.h"
+#include "soup_listen.h"
 
 namespace haze::testing {
 
@@ -19,14 +20,11 @@ class SegmentHttpServer {
     server_ = soup_server_new("server-header", "haze-test", nullptr);
     cmaf::AddSegmentRoutes(server_, service);
     GError* error = nullptr;
-    if (!soup_server_listen_local(server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-      g_printerr("listen: %s\n", error->message);
+    port_ = ListenLoopback(server_, 0, &error);
+    if (!port_) {
+      g_printerr("listen: %s\n", error ? error->message : "?");
       g_clear_error(&error);
-      return;
     }
-    GSList* uris = soup_server_get_uris(server_);
-    if (uris) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   }
   ~SegmentHttpServer() {
     soup_server_disconnect(server_);

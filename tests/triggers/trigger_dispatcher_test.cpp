@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/script_dir.h"
+#include "support/soup_listen.h"
 #include <libsoup/soup.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -237,13 +238,9 @@ struct HttpPeer {
     server = soup_server_new(nullptr, nullptr);
     soup_server_add_handler(server, "/", OnRequest, this, nullptr);
     GError* err = nullptr;
-    soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err);
+    const int port = haze::testing::ListenLoopback(server, 0, &err);
     EXPECT_EQ(err, nullptr);
-    GSList* uris = soup_server_get_uris(server);
-    char* u = g_uri_to_string(static_cast<GUri*>(uris->data));
-    url = std::string(u) + "hook";
-    g_free(u);
-    g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
   }
   ~HttpPeer() {
     for (auto* m : paused) g_object_unref(m);

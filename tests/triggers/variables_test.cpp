@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "support/soup_listen.h"
 #include "triggers/variable_store.h"
 
 namespace haze::triggers {
@@ -111,10 +112,9 @@ TEST(VariableStore, UrlVariableIsFetchedWithHeader) {
         soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC, "42\n", 3);
       },
       &header, nullptr);
-  ASSERT_TRUE(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, nullptr));
-  GSList* uris = soup_server_get_uris(server);
-  char* url = g_uri_to_string(static_cast<GUri*>(uris->data));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  const int port = haze::testing::ListenLoopback(server);
+  ASSERT_GT(port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
   {
     VariableStore store;
     CustomVariable v;
@@ -125,7 +125,6 @@ TEST(VariableStore, UrlVariableIsFetchedWithHeader) {
     ASSERT_TRUE(RunUntil([&] { return store.Values().at("viewers") == "42"; }));
     EXPECT_EQ(header, "viewers");
   }
-  g_free(url);
   soup_server_disconnect(server);
   g_object_unref(server);
 }

@@ -93,14 +93,13 @@ int main(int argc, char** argv) {
   haze::cmaf::AddSegmentRoutes(server, &service);
   if (web) soup_server_add_handler(server, "/web", ServeWeb, const_cast<char*>(web), nullptr);
   GError* error = nullptr;
-  if (!soup_server_listen_local(server, static_cast<guint>(port), SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-    std::fprintf(stderr, "listen: %s\n", error->message);
+  const int bound = haze::testing::ListenLoopback(server, static_cast<guint>(port), &error);
+  if (!bound) {
+    std::fprintf(stderr, "listen: %s\n", error ? error->message : "?");
     return 1;
   }
-  GSList* uris = soup_server_get_uris(server);
-  std::printf("port=%d\n", g_uri_get_port(static_cast<GUri*>(uris->data)));
+  std::printf("port=%d\n", bound);
   std::fflush(stdout);
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   g_timeout_add(10, [](gpointer p) -> gboolean { static_cast<Publisher*>(p)->Tick(); return G_SOURCE_CONTINUE; }, &pub);
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   if (seconds > 0) g_timeout_add_seconds(static_cast<guint>(seconds), [](gpointer l) -> gboolean { g_main_loop_quit(static_cast<GMainLoop*>(l)); return G_SOURCE_REMOVE; }, loop);
