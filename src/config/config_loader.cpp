@@ -1,6 +1,7 @@
 #include "config/config_loader.h"
 
 #include <utility>
+#include <vector>
 
 #include "base/gst_ref.h"
 
@@ -225,14 +226,33 @@ Result<ServerConfig> ParseServerConfig(JsonNode* root) {
   return out;
 }
 
+namespace {
+
+using JsonNodePtr = GUnique<JsonNode, json_node_unref>;
+
+// A text holds one JSON value. json-glib before 1.10 parses every further top-level object or
+// array ("{}{}", "1[2]") and then drops it unfreed (json-glib#74): when one starts, the value
+// before it is taken out of the parser (freed after parsing, as the parser may still use it),
+// and the text is refused.
+void OnContainerStart(JsonParser* parser, gpointer taken) noexcept {
+  if (!json_parser_get_root(parser)) return;  // the first value, or one inside a value
+  static_cast<std::vector<JsonNodePtr>*>(taken)->emplace_back(json_parser_steal_root(parser));
+}
+
+}  // namespace
+
 Result<JsonNode*> ParseJsonText(const std::string& text, const std::string& context) {
   auto parser = GRef<JsonParser>::Adopt(json_parser_new());
+  std::vector<JsonNodePtr> taken;
+  g_signal_connect(parser.get(), "object-start", G_CALLBACK(OnContainerStart), &taken);
+  g_signal_connect(parser.get(), "array-start", G_CALLBACK(OnContainerStart), &taken);
   GError* err = nullptr;
   if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
                                   &err)) {
     GErrorPtr e(err);
     return Error::FromGError(e.get(), ErrorCode::kParse, context);
   }
+  if (!taken.empty()) return Error{ErrorCode::kParse, "more than one top-level value", context};
   JsonNode* root = json_parser_get_root(parser.get());
   if (!root) return Error{ErrorCode::kParse, "empty document", context};
   return json_node_copy(root);

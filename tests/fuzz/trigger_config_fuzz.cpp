@@ -5,13 +5,15 @@
 #include <cstdint>
 #include <string>
 
+#include "config/config_loader.h"
 #include "push/push_rules.h"
 #include "triggers/trigger_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  JsonNode* node = json_from_string(text.c_str(), nullptr);
-  if (!node) return 0;
+  auto parsed = haze::config::ParseJsonText(text, "fuzz");  // as the API parses its input
+  if (!parsed.ok()) return 0;
+  JsonNode* node = parsed.value();
   if (JSON_NODE_HOLDS_OBJECT(node)) {
     auto config = haze::triggers::ParseTriggerConfig(json_node_get_object(node));
     if (config.ok()) json_object_unref(haze::triggers::TriggerConfigToJson(config.value()));

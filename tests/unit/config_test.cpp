@@ -81,6 +81,19 @@ TEST(Config, TypeErrorsNameTheJsonPath) {
   EXPECT_EQ(cfg.error().context, "/streams/a/DVR");
 }
 
+// One value per text; json-glib 1.6 would take the first and leak the others (json-glib#74).
+TEST(Config, JsonTextWithSeveralTopLevelValuesIsRefused) {
+  for (const char* text : {R"({"a":1}{"b":2})", "[1][2]", "1[2]", R"({"a":[{}]}[3]{"c":{}})"}) {
+    auto node = ParseJsonText(text, "t");
+    EXPECT_FALSE(node.ok()) << text;
+    if (node.ok()) json_node_unref(node.value());
+  }
+  auto one = ParseJsonText(R"( {"a":[1,{"b":[]}]} )", "t");
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(json_object_has_member(json_node_get_object(one.value()), "a"));
+  json_node_unref(one.value());
+}
+
 TEST(Config, UnknownKeysSurviveSave) {
   TempDir dir;
   std::string path = dir.File("c.json");
