@@ -11,6 +11,7 @@
 
 #include "app/cli_options.h"
 #include "app/server.h"
+#include "base/gst_ref.h"
 #include "base/log.h"
 #include "config/config_store.h"
 #include "core/resources.h"
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (options->version) {
-    std::printf("haze %s (GStreamer %s)\n", HAZE_VERSION, gst_version_string());
+    haze::GCharPtr gst_version(gst_version_string());
+    std::printf("haze %s (GStreamer %s)\n", HAZE_VERSION, gst_version.get());
     return 0;
   }
   gst_init(nullptr, nullptr);
