@@ -4,7 +4,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import HAZE, run_tests
+from harness import HAZE, run_tests, with_haze_plugin
 
 
 def run(*args, timeout=20):
@@ -48,7 +48,7 @@ def test_print_pipeline_runs_in_gst_launch():
     cmd = r.stdout.strip()
     assert "gst-launch-1.0" in cmd and "dtscsink" in cmd and "GST_PLUGIN_PATH=" in cmd, cmd
     # A live pipeline runs until stopped: still running after 6 s means it built, linked, played.
-    p = subprocess.run(["timeout", "-s", "INT", "6", "bash", "-c", cmd],
+    p = subprocess.run(["timeout", "-s", "INT", "6", "bash", "-c", with_haze_plugin(cmd)],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode in (0, 124, 130), (p.returncode, p.stdout[-2000:], p.stderr[-2000:])
     assert "ERROR" not in p.stdout + p.stderr, p.stdout[-2000:] + p.stderr[-2000:]
@@ -66,7 +66,8 @@ def test_print_pipeline_ts_exec_pipes_the_command():
         assert r.returncode == 0, r
         cmd = r.stdout.strip()
         assert cmd.startswith("ffmpeg ") and "| " in cmd and "fdsrc fd=0" in cmd, cmd
-        p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+        p = subprocess.run(["bash", "-c", with_haze_plugin(cmd)], capture_output=True, text=True,
+                           timeout=60)
         assert p.returncode == 0, (p.stdout[-2000:], p.stderr[-2000:])
         assert "Got EOS from element" in p.stdout, p.stdout[-2000:]
 

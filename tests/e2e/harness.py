@@ -19,6 +19,22 @@ SHUTDOWN_TIMEOUT_S = 10
 GLIB_PROBLEM = re.compile(r"(CRITICAL|WARNING) \*\*|-CRITICAL|g_assertion|assertion .* failed")
 
 
+def asan_runtime():
+    """The AddressSanitizer runtime haze links in an ASan build (.ci/sanitize), else None. A
+    program that loads the instrumented haze plugin (gst-launch-1.0) needs it preloaded."""
+    ldd = subprocess.run(["ldd", HAZE], capture_output=True, text=True).stdout
+    m = re.search(r"libasan\.so\S* => (\S+)", ldd)
+    return m.group(1) if m else None
+
+
+def with_haze_plugin(cmd):
+    """|cmd|, a shell command running gst-launch-1.0 with the haze plugin, able to load it."""
+    runtime = asan_runtime()
+    if not runtime:
+        return cmd
+    return cmd.replace("gst-launch-1.0", f"LD_PRELOAD={runtime} gst-launch-1.0", 1)
+
+
 def free_port(kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
