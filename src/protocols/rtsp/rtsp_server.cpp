@@ -56,7 +56,8 @@ bool SafeName(const std::string& s) {
 struct RtspServer::State : std::enable_shared_from_this<RtspServer::State> {
   core::StreamHost* host = nullptr;  // null once the server is going away
   GMainContext* context = nullptr;
-  GstRTSPServer* server = nullptr;
+  GstRTSPServer* server = nullptr;  // set and cleared on the main thread
+  std::mutex server_mutex;          // media threads read |server| under it
   guint source = 0;
   std::mutex mutex;
   std::map<std::string, bool> mounted;              // mount path -> true for RECORD (publish)
@@ -180,7 +181,12 @@ static void OnMediaUnprepared(GstRTSPMedia*, gpointer data) {
   auto* ref = static_cast<MountRef*>(data);
   auto state = ref->state.lock();
   if (!state) return;
-  GstRTSPMountPoints* mounts = gst_rtsp_server_get_mount_points(state->server);
+  GstRTSPMountPoints* mounts = nullptr;
+  {
+    std::lock_guard server_lock(state->server_mutex);
+    if (!state->server) return;  // stopped: the server is gone
+    mounts = gst_rtsp_server_get_mount_points(state->server);
+  }
   gst_rtsp_mount_points_remove_factory(mounts, ref->path.c_str());
   g_object_unref(mounts);
   std::lock_guard lock(state->mutex);
@@ -410,7 +416,13 @@ void RtspServer::Stop() {
   if (state_->source) g_source_remove(state_->source);
   state_->source = 0;
   gst_rtsp_server_client_filter(state_->server, CloseClient, nullptr);
-  g_object_unref(std::exchange(state_->server, nullptr));
+  GstRTSPServer* server = nullptr;
+  {
+    // Medias unprepare on their own threads: they see the server gone under server_mutex.
+    std::lock_guard lock(state_->server_mutex);
+    server = std::exchange(state_->server, nullptr);
+  }
+  g_object_unref(server);
   std::lock_guard lock(state_->mutex);
   state_->viewers.clear();  // on the main context: sessions end here
   state_->publishers.clear();
