@@ -2,6 +2,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "base/json_scan.h"
 #include "config/config_loader.h"
 
 namespace haze::app {
@@ -34,7 +35,8 @@ std::string SerializeHandover(const Handover& handover) {
 std::optional<Handover> ParseHandover(const std::string& text) {
   JsonParser* parser = json_parser_new();
   std::optional<Handover> out;
-  if (text.size() < 65536 && json_parser_load_from_data(parser, text.data(), gssize(text.size()), nullptr)) {
+  if (CheckJsonShape(text, JsonShapeLimits{65536, 8}).empty() &&
+      json_parser_load_from_data(parser, text.data(), gssize(text.size()), nullptr)) {
     JsonNode* root = json_parser_get_root(parser);
     if (root && JSON_NODE_HOLDS_OBJECT(root)) {
       Handover h;

@@ -96,6 +96,7 @@ Status Server::Start() {
   cmaf::RegisterSegmentRoutes(http_->media_server(), *segments_);
   if (auto spec = plan("RTMP", options_.rtmp_port, 1935)) {
     rtmp::RtmpConfig rtmp_config;
+    rtmp_config.max_message_size = uint32_t(cfg.limits.rtmp_message_bytes);
     if (const config::ProtocolConfig* p = cfg.FindProtocol("RTMP")) {
       auto set = [](int64_t v, uint32_t& out) {
         if (v >= 0) out = uint32_t(std::min<int64_t>(v, UINT32_MAX));

@@ -38,6 +38,17 @@ struct ProtocolConfig {
   int64_t ping_timeout_ms = -1;
 };
 
+// Bounds on untrusted input, checked before parsing ("config.limits", a Haze extension; see
+// data/config/README.md). Values in bytes unless named otherwise.
+struct InputLimits {
+  int64_t json_depth = 64;                       // API, WebSocket and config JSON nesting
+  int64_t api_body_bytes = 4 * 1024 * 1024;      // an API request from an authenticated peer
+  int64_t api_preauth_body_bytes = 16 * 1024;    // an API request before the peer authenticated
+  int64_t http_body_bytes = 64 * 1024;           // a request body on any other HTTP route
+  int64_t ws_message_bytes = 64 * 1024;          // one incoming WebSocket message
+  int64_t rtmp_message_bytes = 8 * 1024 * 1024;  // one RTMP message (larger closes the connection)
+};
+
 struct ServerConfig {
   std::map<std::string, StreamConfig> streams;
   std::vector<ProtocolConfig> protocols;
@@ -52,6 +63,7 @@ struct ServerConfig {
   bool local_auto_auth = true;   // config.controller.local_auto_auth
   std::map<std::string, std::string> accounts;  // name -> md5(password)
   std::map<std::string, std::string> stream_keys;  // "streamkeys": key -> stream name
+  InputLimits limits;                              // config.limits
 
   const StreamConfig* FindStream(const std::string& base) const {
     auto it = streams.find(base);

@@ -95,6 +95,36 @@ Status ParseControllerSection(JsonObject* cfg, ServerConfig& out) {
   return OkStatus();
 }
 
+Status ParseLimits(JsonObject* cfg, ServerConfig& out) {
+  JsonNode* n = json_object_get_member(cfg, "limits");
+  if (!n || JSON_NODE_HOLDS_NULL(n)) return OkStatus();
+  if (!JSON_NODE_HOLDS_OBJECT(n)) return TypeError("/config/limits", "an object");
+  JsonObject* o = json_node_get_object(n);
+  InputLimits& l = out.limits;
+  struct {
+    const char* key;
+    int64_t* dst;
+    int64_t min, max;
+  } fields[] = {
+      {"json_depth", &l.json_depth, 4, 512},
+      {"api_body_bytes", &l.api_body_bytes, 1024, int64_t{1} << 30},
+      {"api_preauth_body_bytes", &l.api_preauth_body_bytes, 1024, int64_t{1} << 30},
+      {"http_body_bytes", &l.http_body_bytes, 1024, int64_t{1} << 30},
+      {"ws_message_bytes", &l.ws_message_bytes, 1024, int64_t{1} << 30},
+      {"rtmp_message_bytes", &l.rtmp_message_bytes, 64 * 1024, 0xffffff},
+  };
+  for (auto& f : fields) {
+    auto v = ReadInt(o, f.key, *f.dst, "/config/limits");
+    if (!v) return v.error();
+    if (v.value() < f.min || v.value() > f.max)
+      return Error{ErrorCode::kInvalidArgument,
+                   "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max),
+                   std::string("/config/limits/") + f.key};
+    *f.dst = v.value();
+  }
+  return OkStatus();
+}
+
 Status ParseConfigSection(JsonObject* root, ServerConfig& out) {
   JsonNode* n = json_object_get_member(root, "config");
   if (!n || JSON_NODE_HOLDS_NULL(n)) return OkStatus();
@@ -113,6 +143,7 @@ Status ParseConfigSection(JsonObject* root, ServerConfig& out) {
     *s.dst = v.value();
   }
   if (auto st = ParseProtocols(cfg, out); !st) return st;
+  if (auto st = ParseLimits(cfg, out); !st) return st;
   return ParseControllerSection(cfg, out);
 }
 
@@ -241,7 +272,10 @@ void OnContainerStart(JsonParser* parser, gpointer taken) noexcept {
 
 }  // namespace
 
-Result<JsonNode*> ParseJsonText(const std::string& text, const std::string& context) {
+Result<JsonNode*> ParseJsonText(const std::string& text, const std::string& context,
+                                const JsonShapeLimits& limits) {
+  if (std::string why = CheckJsonShape(text, limits); !why.empty())
+    return Error{ErrorCode::kInvalidArgument, why, context};
   auto parser = GRef<JsonParser>::Adopt(json_parser_new());
   std::vector<JsonNodePtr> taken;
   g_signal_connect(parser.get(), "object-start", G_CALLBACK(OnContainerStart), &taken);

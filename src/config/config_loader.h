@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "base/json_scan.h"
 #include "base/result.h"
 #include "config/config.h"
 
@@ -15,8 +16,12 @@ namespace haze::config {
 Result<ServerConfig> ParseServerConfig(JsonNode* root);
 Result<StreamConfig> ParseStreamConfig(const std::string& name, JsonNode* node);
 
-// Parses JSON text into a node (owned by the caller's JsonParser-free copy).
-Result<JsonNode*> ParseJsonText(const std::string& text, const std::string& context);
+// Parses JSON text into a node (owned by the caller's JsonParser-free copy). The text's size and
+// nesting are checked against |limits| first (CheckJsonShape): json-glib's parser recurses.
+Result<JsonNode*> ParseJsonText(const std::string& text, const std::string& context,
+                                const JsonShapeLimits& limits = {});
+// Config files: larger than a request, as deep.
+inline constexpr JsonShapeLimits kConfigFileLimits{64 * 1024 * 1024, 64};
 std::string ToJsonText(JsonNode* node, bool pretty);
 // A copy that shares nothing with |node| (json_node_copy shares objects and arrays).
 JsonNode* DeepCopyJson(JsonNode* node);

@@ -56,7 +56,7 @@ Result<std::unique_ptr<ConfigStore>> ConfigStore::Open(const std::string& path, 
   } else {
     text = EmbeddedDefault();
   }
-  auto node = ParseJsonText(text, context);
+  auto node = ParseJsonText(text, context, kConfigFileLimits);
   if (!node) return node.error();
   std::unique_ptr<ConfigStore> store(new ConfigStore(path, path.empty() ? ConfigRw::kOff : mode));
   if (auto st = store->Adopt(node.value()); !st) return st.error();
@@ -151,7 +151,7 @@ Status ConfigStore::Reload() {
   }
   std::string text(contents, len);
   g_free(contents);
-  auto node = ParseJsonText(text, path_);
+  auto node = ParseJsonText(text, path_, kConfigFileLimits);
   if (!node) return node.error();
   if (auto st = Adopt(node.value()); !st) return st;
   last_written_ = text;
@@ -204,7 +204,7 @@ void ConfigStore::OnFileChanged(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent
   std::string text(contents, len);
   g_free(contents);
   if (text == self->last_written_) return;  // our own save, or no change
-  auto node = ParseJsonText(text, self->path_);
+  auto node = ParseJsonText(text, self->path_, kConfigFileLimits);
   if (!node) {
     GST_WARNING("config file changed on disk but does not parse; keeping the running config: %s",
                 node.error().ToString().c_str());

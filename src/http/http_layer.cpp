@@ -45,13 +45,20 @@ Result<std::pair<uint16_t, uint16_t>> HttpLayer::Start(GMainContext* context,
                                                        const std::string& http_iface,
                                                        std::optional<uint16_t> http_port) {
   ws_ = std::make_unique<WsApi>(*router_, context);
-  api_->AddRoute({RouteMatch::kExact, "/api", [this](const Request& r) { router_->Handle(r, false); }, {}});
-  api_->AddRoute({RouteMatch::kExact, "/api2", [this](const Request& r) { router_->Handle(r, true); }, {}});
+  BodyLimit api_body = [this](const Request& r) { return router_->BodyLimit(r); };
+  api_->AddRoute({RouteMatch::kExact, "/api", [this](const Request& r) { router_->Handle(r, false); },
+                  {}, api_body});
+  api_->AddRoute({RouteMatch::kExact, "/api2", [this](const Request& r) { router_->Handle(r, true); },
+                  {}, api_body});
   api_->AddRoute({RouteMatch::kExact, "/ws", [](const Request& r) {
                     RespondError(r.msg, SOUP_STATUS_BAD_REQUEST, "WebSocket only");
                   },
                   [this](const Request& r, SoupWebsocketConnection* c) { ws_->Accept(r, c); }});
   api_->AddRoute({RouteMatch::kPrefix, "/", [this](const Request& r) { ServeApiPort(r); }, {}});
+  // config.limits is read here: a change takes effect at the next start.
+  auto body_bytes = size_t(ctx_.config.typed().limits.http_body_bytes);
+  api_->set_default_body_limit(body_bytes);
+  media_->set_default_body_limit(body_bytes);
   info_->Register(*media_);
   progressive_->Register(*media_);
 

@@ -8,6 +8,8 @@
 
 #include "base/inherited_socket.h"
 #include "base/log.h"
+#include "http/body_limit.h"
+#include "http/glob.h"
 
 GST_DEBUG_CATEGORY_STATIC(haze_http_access_debug);
 #define GST_CAT_DEFAULT haze_http_debug
@@ -119,6 +121,7 @@ HttpServer::HttpServer(std::string name) : name_(std::move(name)) {
                                     &HttpServer::OnWebSocket, this, nullptr);
   g_signal_connect(server_.get(), "request-finished", G_CALLBACK(&HttpServer::OnFinished), this);
   g_signal_connect(server_.get(), "request-aborted", G_CALLBACK(&HttpServer::OnFinished), this);
+  g_signal_connect(server_.get(), "request-started", G_CALLBACK(&HttpServer::OnStarted), this);
 }
 
 HttpServer::~HttpServer() {
@@ -147,7 +150,7 @@ const Route* HttpServer::Find(const std::string& path) const {
   auto segments = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
   for (const auto& r : routes_)
     if (r.match == RouteMatch::kPattern && segments(r.path) == segments(path) &&
-        g_pattern_match_simple(r.path.c_str(), path.c_str()))
+        GlobMatch(r.path, path))
       return &r;
   return best;
 }
@@ -216,6 +219,31 @@ Result<uint16_t> HttpServer::Listen(GMainContext* context, const std::string& if
 
 void HttpServer::Disconnect() { soup_server_disconnect(server_.get()); }
 
+void HttpServer::OnStarted(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept {
+  g_signal_connect(msg, "got-headers", G_CALLBACK(&HttpServer::OnGotHeaders), self);
+}
+
+void HttpServer::OnGotHeaders(SoupServerMessage* msg, gpointer self) noexcept {
+  auto* s = static_cast<HttpServer*>(self);
+  g_signal_handlers_disconnect_by_func(msg, reinterpret_cast<gpointer>(&HttpServer::OnGotHeaders),
+                                       self);
+  if (soup_message_headers_get_encoding(soup_server_message_get_request_headers(msg)) ==
+      SOUP_ENCODING_NONE)
+    return;  // no body (a GET): nothing to guard
+  GUri* uri = soup_server_message_get_uri(msg);
+  Request req{msg, uri ? g_uri_get_path(uri) : "/", nullptr};
+  const Route* route = s->Find(req.path);
+  size_t limit = s->default_body_limit_;
+  if (route && route->body_limit) {
+    try {
+      limit = route->body_limit(req);
+    } catch (const std::exception& e) {
+      GST_ERROR("%s %s: body limit: %s", s->name_.c_str(), req.path.c_str(), e.what());
+    }
+  }
+  GuardRequestBody(msg, limit, s->name_ + " " + req.path);
+}
+
 void HttpServer::OnRequest(SoupServer*, SoupServerMessage* msg, const char* path,
                            GHashTable* query, gpointer self) noexcept {
   auto* s = static_cast<HttpServer*>(self);
@@ -225,6 +253,7 @@ void HttpServer::OnRequest(SoupServer*, SoupServerMessage* msg, const char* path
     soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     return;
   }
+  if (BodyRefused(msg)) return;  // answered (413) while the body arrived
   const Route* route = s->Find(req.path);
   if (!route) {
     RespondError(msg, SOUP_STATUS_NOT_FOUND, "not found");

@@ -38,13 +38,18 @@ using Handler = std::function<void(const Request&)>;
 // The request's headers and query are readable during the call.
 using WsHandler = std::function<void(const Request& request, SoupWebsocketConnection* conn)>;
 
-enum class RouteMatch { kExact, kPrefix, kPattern };  // kPattern: g_pattern_match_simple glob
+// The most request-body bytes a route reads before its handler runs, decided when the request's
+// headers arrive (Request::query and Body() are not available yet). Unset: the server's default.
+using BodyLimit = std::function<size_t(const Request& headers_only)>;
+
+enum class RouteMatch { kExact, kPrefix, kPattern };  // kPattern: a GlobMatch glob (glob.h)
 
 struct Route {
   RouteMatch match = RouteMatch::kExact;
   std::string path;
   Handler handler;
   WsHandler websocket;  // optional: handles upgrade requests on this route
+  BodyLimit body_limit;  // optional: see BodyLimit
 };
 
 // Response helpers (all set Content-Type and keep the connection alive).
@@ -85,6 +90,9 @@ class HttpServer {
   // '/', e.g. "/hls/"), then patterns (in order added), then the longest prefix.
   void AddRoute(Route route);
   void RemoveRoutes(const std::string& path);
+  // Request bodies larger than this (routes without a BodyLimit) are refused with 413 as they
+  // arrive, before any handler runs (body_limit.h).
+  void set_default_body_limit(size_t bytes) { default_body_limit_ = bytes; }
 
   // Listens on |iface| ("" or "0.0.0.0" = all, "127.0.0.1", "::1", "localhost") and |port|
   // (0 = pick one). Pushes |context| as thread-default while binding. Returns the bound port.
@@ -105,11 +113,14 @@ class HttpServer {
   static void OnWebSocket(SoupServer*, SoupServerMessage* msg, const char* path,
                           SoupWebsocketConnection* conn, gpointer self) noexcept;
   static void OnFinished(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept;
+  static void OnStarted(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept;
+  static void OnGotHeaders(SoupServerMessage* msg, gpointer self) noexcept;
   const Route* Find(const std::string& path) const;
 
   std::string name_;
   GRef<SoupServer> server_;
   std::vector<Route> routes_;
+  size_t default_body_limit_ = 64 * 1024;
 };
 
 }  // namespace haze::http

@@ -44,7 +44,7 @@ struct WsApi::Client {
   bool streams = false;
   int logs = 100;
   GSource* auth_timer = nullptr;
-  gulong closed = 0, message = 0;
+  gulong closed = 0, message = 0, error = 0;
 };
 
 WsApi::WsApi(ApiRouter& router, GMainContext* context) : router_(router), context_(context) {
@@ -93,6 +93,9 @@ void WsApi::Send(Client* c, JsonNode* frame) {
 }
 
 void WsApi::Accept(const Request& request, SoupWebsocketConnection* conn) {
+  const config::InputLimits& limits = router_.context().config.typed().limits;
+  // A larger message closes the connection (libsoup answers 1009, "message too big").
+  soup_websocket_connection_set_max_incoming_payload_size(conn, guint64(limits.ws_message_bytes));
   auto* c = new Client{this, GRef<SoupWebsocketConnection>::Borrow(conn), request.ClientIp()};
   c->streams = request.Query("streams") == "1";
   std::string logs = request.Query("logs");
@@ -101,6 +104,10 @@ void WsApi::Accept(const Request& request, SoupWebsocketConnection* conn) {
   c->closed = g_signal_connect(conn, "closed", G_CALLBACK(+[](SoupWebsocketConnection*, gpointer d) {
     auto* c = static_cast<Client*>(d);
     c->owner->Drop(c);
+  }), c);
+  // Protocol errors (a message over the size limit, a bad frame): libsoup closes the socket.
+  c->error = g_signal_connect(conn, "error", G_CALLBACK(+[](SoupWebsocketConnection*, GError* e, gpointer d) {
+    GST_WARNING("ws: %s: %s; closing", static_cast<Client*>(d)->client_ip.c_str(), e->message);
   }), c);
   c->message = g_signal_connect(conn, "message", G_CALLBACK(+[](SoupWebsocketConnection*, gint type, GBytes* msg, gpointer d) {
     if (type != SOUP_WEBSOCKET_DATA_TEXT) return;
@@ -126,7 +133,9 @@ void WsApi::Accept(const Request& request, SoupWebsocketConnection* conn) {
 
 void WsApi::OnMessage(Client* c, const std::string& text) {
   if (c->authorized) return;
-  auto parsed = config::ParseJsonText(text, "ws");
+  const config::InputLimits& limits = router_.context().config.typed().limits;
+  auto parsed = config::ParseJsonText(
+      text, "ws", JsonShapeLimits{size_t(limits.ws_message_bytes), int(limits.json_depth)});
   if (!parsed) return;
   JsonNode* n = parsed.value();
   JsonObject* creds = nullptr;
@@ -168,6 +177,7 @@ void WsApi::Drop(Client* c) {
   }
   g_signal_handler_disconnect(c->conn.get(), c->closed);
   g_signal_handler_disconnect(c->conn.get(), c->message);
+  g_signal_handler_disconnect(c->conn.get(), c->error);
   delete c;
 }
 

@@ -61,6 +61,11 @@ TEST(Config, ReferenceConfigLoadsWithEveryKey) {
   EXPECT_EQ(c.FindStream("movie")->dvr_ms, 50000);  // default
   EXPECT_FALSE(c.FindStream("custom")->pipeline.empty());
   EXPECT_EQ(c.accounts.at("admin"), "21232f297a57a5a743894a0e4a801fc3");
+  EXPECT_EQ(c.limits.json_depth, 32);
+  EXPECT_EQ(c.limits.api_body_bytes, 2097152);
+  EXPECT_EQ(c.limits.api_preauth_body_bytes, 8192);
+  EXPECT_EQ(c.limits.ws_message_bytes, 32768);
+  EXPECT_EQ(c.limits.rtmp_message_bytes, 4194304);
 }
 
 TEST(Config, EmbeddedDefaultHasVideogenAndLive) {

@@ -45,6 +45,9 @@ void Send(const Request& req, guint status, JsonNode* answer) {
   RespondText(req.msg, status, text, "text/javascript");
 }
 
+// The `Authorization: json {...}` header holds a username and a password hash: small and flat.
+constexpr JsonShapeLimits kAuthHeaderLimits{4096, 4};
+
 }  // namespace
 
 ApiRouter::ApiRouter(ApiContext& ctx) : ctx_(ctx) {
@@ -144,7 +147,10 @@ void ApiRouter::Handle(const Request& req, bool minimal_path) {
 
   JsonObject* err = nullptr;
   JsonNode* err_node = nullptr;
-  auto parsed = config::ParseJsonText(text, "request");
+  const config::InputLimits& limits = ctx_.config.typed().limits;
+  auto parsed = config::ParseJsonText(
+      text, "request",
+      JsonShapeLimits{size_t(limits.api_body_bytes), int(limits.json_depth)});
   if (!parsed || !JSON_NODE_HOLDS_OBJECT(parsed.value())) {
     if (parsed) json_node_unref(parsed.value());
     err_node = NewObjectNode(&err);
@@ -159,13 +165,7 @@ void ApiRouter::Handle(const Request& req, bool minimal_path) {
   JsonObject* request = json_node_get_object(request_node);
 
   // Credentials: the `Authorization: json {...}` header, else the request's `authorize`.
-  JsonNode* header_creds = nullptr;
-  std::string auth_header = req.Header("Authorization");
-  if (g_str_has_prefix(auth_header.c_str(), "json ")) {
-    auto h = config::ParseJsonText(auth_header.substr(5), "Authorization");
-    if (h && JSON_NODE_HOLDS_OBJECT(h.value())) header_creds = h.value();
-    else if (h) json_node_unref(h.value());
-  }
+  JsonNode* header_creds = HeaderCredentials(req);
   JsonObject* creds = header_creds ? json_node_get_object(header_creds) : nullptr;
   if (!creds && json_object_has_member(request, "authorize") &&
       JSON_NODE_HOLDS_OBJECT(json_object_get_member(request, "authorize")))
@@ -175,6 +175,7 @@ void ApiRouter::Handle(const Request& req, bool minimal_path) {
   JsonNode* auth_node = NewObjectNode(&auth_answer);
   std::string challenge;
   bool ok = CheckAuth(creds, req.ClientIp(), req.IsLocalDirect(), auth_answer, &challenge);
+  if (ok) recent_peers_.Remember(req.ClientIp(), g_get_monotonic_time());
   if (!ok) {
     json_object_set_int_member(auth_answer, "LTS", 1);
     if (header_creds) {
@@ -196,6 +197,30 @@ void ApiRouter::Handle(const Request& req, bool minimal_path) {
   json_node_unref(auth_node);
   json_node_unref(request_node);
   if (header_creds) json_node_unref(header_creds);
+}
+
+JsonNode* ApiRouter::HeaderCredentials(const Request& req) const {
+  std::string auth_header = req.Header("Authorization");
+  if (!g_str_has_prefix(auth_header.c_str(), "json ")) return nullptr;
+  auto h = config::ParseJsonText(auth_header.substr(5), "Authorization", kAuthHeaderLimits);
+  if (h && JSON_NODE_HOLDS_OBJECT(h.value())) return h.value();
+  if (h) json_node_unref(h.value());
+  return nullptr;
+}
+
+size_t ApiRouter::BodyLimit(const Request& req) {
+  const config::ServerConfig& cfg = ctx_.config.typed();
+  auto full = size_t(cfg.limits.api_body_bytes);
+  if (req.IsLocalDirect() && cfg.local_auto_auth) return full;
+  std::string ip = req.ClientIp();
+  if (recent_peers_.Contains(ip, g_get_monotonic_time())) return full;
+  if (JsonNode* creds = HeaderCredentials(req)) {
+    AuthResult r = Authorize(cfg.accounts, json_node_get_object(creds), ip,
+                             g_get_real_time() / G_USEC_PER_SEC);
+    json_node_unref(creds);
+    if (r.status == AuthStatus::kOk) return full;
+  }
+  return size_t(cfg.limits.api_preauth_body_bytes);
 }
 
 JsonNode* NewObjectNode(JsonObject** out) {

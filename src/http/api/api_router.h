@@ -9,6 +9,7 @@
 #include <string>
 
 #include "http/api/api_context.h"
+#include "http/api/auth.h"
 #include "http/http_server.h"
 
 namespace haze::http {
@@ -29,6 +30,11 @@ class ApiRouter {
   bool CheckAuth(JsonObject* credentials, const std::string& client_ip, bool local_direct,
                  JsonObject* answer, std::string* challenge);
 
+  // The most body bytes to read for |headers_only| (its headers and peer; no body yet):
+  // config.limits.api_body_bytes for a local auto-authorized peer, a valid `Authorization`
+  // header or a peer that authenticated in the last 10 minutes; else api_preauth_body_bytes.
+  size_t BodyLimit(const Request& headers_only);
+
   ApiContext& context() { return ctx_; }
   // Lets other modules answer API commands (push_*, streamkeys, ...) or take over one of ours
   // (variable_* through the trigger module's VariableStore). Runs in table order.
@@ -37,8 +43,12 @@ class ApiRouter {
   }
 
  private:
+  // Credentials of the `Authorization: json {...}` header (transfer full), or null.
+  JsonNode* HeaderCredentials(const Request& request) const;
+
   ApiContext& ctx_;
   CommandTable table_;
+  RecentPeers recent_peers_;
 };
 
 }  // namespace haze::http

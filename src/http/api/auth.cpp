@@ -74,4 +74,16 @@ const char* AuthStatusText(AuthStatus status) {
   return "CHALL";
 }
 
+void RecentPeers::Remember(const std::string& ip, int64_t now_us) {
+  if (until_.size() >= kMaxPeers && !until_.contains(ip))
+    std::erase_if(until_, [&](const auto& e) { return e.second <= now_us; });
+  if (until_.size() >= kMaxPeers && !until_.contains(ip)) return;
+  until_[ip] = now_us + kTtlUs;
+}
+
+bool RecentPeers::Contains(const std::string& ip, int64_t now_us) const {
+  auto it = until_.find(ip);
+  return it != until_.end() && it->second > now_us;
+}
+
 }  // namespace haze::http

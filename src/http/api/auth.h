@@ -4,8 +4,10 @@
 
 #include <json-glib/json-glib.h>
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 namespace haze::http {
 
@@ -30,5 +32,21 @@ struct AuthResult {
 AuthResult Authorize(const std::map<std::string, std::string>& accounts, JsonObject* credentials,
                      const std::string& client_ip, int64_t unix_now);
 const char* AuthStatusText(AuthStatus status);  // "OK", "CHALL", "NOACC", "ACC_MADE"
+
+// Peers (by address) that authenticated recently: their API requests may carry the large body
+// limit; anyone else's is read only up to the small pre-authentication limit. Bounded: when
+// full, expired entries go, and a new peer is not remembered until room frees up.
+class RecentPeers {
+ public:
+  static constexpr int64_t kTtlUs = int64_t{600} * 1000000;
+  static constexpr size_t kMaxPeers = 4096;
+
+  void Remember(const std::string& ip, int64_t now_us);
+  bool Contains(const std::string& ip, int64_t now_us) const;
+  size_t size() const { return until_.size(); }
+
+ private:
+  std::unordered_map<std::string, int64_t> until_;  // ip -> expiry (monotonic us)
+};
 
 }  // namespace haze::http
