@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -62,8 +63,6 @@ def test_json_depth_is_configurable():
 
 
 def test_config_with_a_bad_limit_is_refused_with_its_path():
-    import subprocess
-    from harness import HAZE
     h = Haze({"config": {"limits": {"json_depth": 100000}}})
     try:
         r = subprocess.run(h.args, capture_output=True, text=True, timeout=20)
@@ -71,7 +70,6 @@ def test_config_with_a_bad_limit_is_refused_with_its_path():
         assert "/config/limits/json_depth" in r.stdout + r.stderr, r.stdout + r.stderr
     finally:
         h.dir.cleanup()
-    assert HAZE
 
 
 def api_auth(port, payload, challenge=None):
